@@ -1,0 +1,1 @@
+"""Every way a person drives the platform: the CLI and the TUI."""

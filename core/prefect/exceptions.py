@@ -1,0 +1,79 @@
+"""Exceptions raised by the SDK and the client.
+
+    PrefectException
+    ├── ObjectNotFound            the API answered 404 for an id or name
+    ├── ObjectAlreadyExists       the API answered 409
+    ├── PrefectHTTPStatusError    any other 4xx/5xx, carrying the server's reason
+    ├── ParameterTypeError        flow/task arguments that do not match the signature
+    ├── MissingResult             a state without a retrievable result
+    ├── UnfinishedRun             result() of a state that is not final
+    ├── CrashedRun                result() of a Crashed state
+    ├── FailedRun                 result() of a Failed state with no stored exception
+    ├── CancelledRun              result() of a Cancelled state
+    ├── Abort                     the orchestrator aborted a transition
+    ├── ConfigurationError        a bad setting or profile
+    └── MissingContextError       a run-context helper called outside a run
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class PrefectException(Exception):
+    pass
+
+
+class ObjectNotFound(PrefectException):
+    def __init__(self, message: str = "Object not found", *, http_exc: Any = None) -> None:
+        super().__init__(message)
+        self.http_exc = http_exc
+
+
+class ObjectAlreadyExists(PrefectException):
+    def __init__(self, message: str = "Object already exists", *, http_exc: Any = None) -> None:
+        super().__init__(message)
+        self.http_exc = http_exc
+
+
+class PrefectHTTPStatusError(PrefectException):
+    def __init__(self, message: str, *, status_code: int, detail: Any = None) -> None:
+        super().__init__(message)
+        self.status_code = status_code
+        self.detail = detail
+
+
+class ParameterTypeError(PrefectException, TypeError):
+    pass
+
+
+class MissingResult(PrefectException):
+    pass
+
+
+class UnfinishedRun(PrefectException):
+    pass
+
+
+class CrashedRun(PrefectException):
+    pass
+
+
+class FailedRun(PrefectException):
+    pass
+
+
+class CancelledRun(PrefectException):
+    pass
+
+
+class Abort(PrefectException):
+    pass
+
+
+class ConfigurationError(PrefectException):
+    pass
+
+
+class MissingContextError(PrefectException, RuntimeError):
+    pass

@@ -1,0 +1,287 @@
+"""Settings with Prefect 3's names, read from arguments, the environment and profiles.
+
+    >>> from prefect.settings import get_current_settings
+    >>> get_current_settings().api_url          # None: use the embedded store
+
+Precedence: explicit overrides (``temporary_settings``) > environment variables > the
+active profile in ``$PREFECT_HOME/profiles.toml`` > defaults. Every known setting is listed
+once in ``SETTINGS``; an unknown name is an error that suggests the closest known ones.
+Plain Python on purpose: this module is imported by every flow process and by
+``prefect --help``, so it must cost next to nothing.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import difflib
+import os
+import threading
+import tomllib
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from prefect.exceptions import ConfigurationError
+
+DEFAULT_PROFILE = "ephemeral"
+
+
+def _to_bool(value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in {"1", "true", "yes", "on", "t", "y"}:
+        return True
+    if text in {"0", "false", "no", "off", "f", "n", ""}:
+        return False
+    raise ValueError(f"expected a boolean, got {value!r}")
+
+
+def _to_level(value: Any) -> str:
+    text = str(value).strip().upper()
+    if text not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
+        raise ValueError(f"expected a log level (DEBUG, INFO, WARNING, ERROR, CRITICAL), got {value!r}")
+    return text
+
+
+def _optional_str(value: Any) -> str | None:
+    text = str(value).strip()
+    return text or None
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    convert: Callable[[Any], Any]
+    default: Callable[[Settings], Any]
+    description: str
+    secret: bool = False
+
+    @property
+    def attr(self) -> str:
+        return self.name.removeprefix("PREFECT_").lower()
+
+
+def _home_default(_: Settings) -> Path:
+    return Path("~/.prefect").expanduser()
+
+
+_DEFS: list[Setting] = [
+    Setting("PREFECT_HOME", lambda v: Path(str(v)).expanduser(), _home_default,
+            "Folder holding profiles.toml, the embedded SQLite store and local results."),
+    Setting("PREFECT_PROFILES_PATH", lambda v: Path(str(v)).expanduser(),
+            lambda s: s.home / "profiles.toml", "Where profiles are kept."),
+    Setting("PREFECT_API_URL", _optional_str, lambda s: None,
+            "URL of the API, e.g. http://127.0.0.1:4200/api. Unset: the embedded store."),
+    Setting("PREFECT_API_KEY", _optional_str, lambda s: None,
+            "Bearer token sent to the API.", secret=True),
+    Setting("PREFECT_API_AUTH_STRING", _optional_str, lambda s: None,
+            "user:password for basic auth to the API.", secret=True),
+    Setting("PREFECT_API_REQUEST_TIMEOUT", float, lambda s: 60.0,
+            "Seconds before an API request times out."),
+    Setting("PREFECT_CLIENT_MAX_RETRIES", int, lambda s: 5,
+            "Retries of an API request on connection errors and 429/503 answers."),
+    Setting("PREFECT_SERVER_API_HOST", str, lambda s: "127.0.0.1",
+            "Host `prefect server start` binds to."),
+    Setting("PREFECT_SERVER_API_PORT", int, lambda s: 4200,
+            "Port `prefect server start` binds to."),
+    Setting("PREFECT_SERVER_API_AUTH_STRING", _optional_str, lambda s: None,
+            "user:password the server requires (basic auth).", secret=True),
+    Setting("PREFECT_SERVER_DATABASE_CONNECTION_URL", _optional_str,
+            lambda s: f"sqlite+aiosqlite:///{s.home / 'prefect.db'}",
+            "SQLAlchemy URL of the store (sqlite+aiosqlite or postgresql+asyncpg).",
+            secret=True),
+    Setting("PREFECT_SERVER_DATABASE_TIMEOUT", float, lambda s: 10.0,
+            "Seconds a statement may wait for a database lock."),
+    Setting("PREFECT_LOGGING_LEVEL", _to_level, lambda s: "INFO",
+            "Level of the `prefect` loggers."),
+    Setting("PREFECT_LOGGING_TO_API_ENABLED", _to_bool, lambda s: True,
+            "Send run logs to the API."),
+    Setting("PREFECT_LOGGING_LOG_PRINTS", _to_bool, lambda s: False,
+            "Log print() calls inside flows and tasks by default."),
+    Setting("PREFECT_LOGGING_EXTRA_LOGGERS", str, lambda s: "",
+            "Comma-separated names of other loggers to send to the API."),
+    Setting("PREFECT_RESULTS_PERSIST_BY_DEFAULT", _to_bool, lambda s: False,
+            "Persist results of flows and tasks unless told otherwise."),
+    Setting("PREFECT_RESULTS_LOCAL_STORAGE_PATH", lambda v: Path(str(v)).expanduser(),
+            lambda s: s.home / "storage", "Where results are persisted by default."),
+    Setting("PREFECT_UI_REFRESH_SECONDS", float, lambda s: 2.0,
+            "How often `prefect ui` refreshes live tables."),
+]
+
+SETTINGS: dict[str, Setting] = {d.name: d for d in _DEFS}
+
+
+def closest_settings(name: str) -> list[str]:
+    return difflib.get_close_matches(name.upper(), SETTINGS, n=3, cutoff=0.5)
+
+
+def check_setting_name(name: str) -> Setting:
+    try:
+        return SETTINGS[name]
+    except KeyError:
+        hint = closest_settings(name)
+        suffix = f"; did you mean {', '.join(hint)}?" if hint else ""
+        raise ConfigurationError(f"Unknown setting {name!r}{suffix}") from None
+
+
+class Settings:
+    """Resolved settings; attributes are the names without ``PREFECT_``, lower-cased."""
+
+    home: Path
+    profiles_path: Path
+    api_url: str | None
+    api_key: str | None
+    api_auth_string: str | None
+    api_request_timeout: float
+    client_max_retries: int
+    server_api_host: str
+    server_api_port: int
+    server_api_auth_string: str | None
+    server_database_connection_url: str
+    server_database_timeout: float
+    logging_level: str
+    logging_to_api_enabled: bool
+    logging_log_prints: bool
+    logging_extra_loggers: str
+    results_persist_by_default: bool
+    results_local_storage_path: Path
+    ui_refresh_seconds: float
+
+    def __init__(self, values: Mapping[str, Any], sources: Mapping[str, str]) -> None:
+        self._values = dict(values)
+        self._sources = dict(sources)
+        for name, value in values.items():
+            object.__setattr__(self, SETTINGS[name].attr, value)
+
+    def value_of(self, name: str) -> Any:
+        return self._values[check_setting_name(name).name]
+
+    def source_of(self, name: str) -> str:
+        """"override", "env", "profile <name>" or "default"."""
+        return self._sources[check_setting_name(name).name]
+
+    def as_dict(self) -> dict[str, Any]:
+        return dict(self._values)
+
+    def __repr__(self) -> str:
+        return f"Settings(api_url={self.api_url!r}, home={str(self.home)!r})"
+
+
+# -- profiles ---------------------------------------------------------------------------
+
+
+def load_profiles_file(path: Path) -> dict[str, Any]:
+    """The parsed profiles.toml (``{"active": ..., "profiles": {name: {SETTING: value}}}``)."""
+    if not path.exists():
+        return {"active": DEFAULT_PROFILE, "profiles": {DEFAULT_PROFILE: {}}}
+    try:
+        data = tomllib.loads(path.read_text())
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigurationError(f"Cannot read profiles from {path}: {exc}") from None
+    data.setdefault("active", DEFAULT_PROFILE)
+    data.setdefault("profiles", {})
+    return data
+
+
+def active_profile_name(env: Mapping[str, str], profiles: Mapping[str, Any]) -> str:
+    return _override_profile or env.get("PREFECT_PROFILE") or str(profiles.get("active"))
+
+
+# -- resolution -------------------------------------------------------------------------
+
+_local = threading.local()
+_override_profile: str | None = None
+
+
+def _overrides() -> list[dict[str, Any]]:
+    stack: list[dict[str, Any]] | None = getattr(_local, "stack", None)
+    if stack is None:
+        stack = _local.stack = []
+    return stack
+
+
+def _convert(setting: Setting, raw: Any, source: str) -> Any:
+    try:
+        return setting.convert(raw)
+    except (TypeError, ValueError) as exc:
+        raise ConfigurationError(f"Invalid value for {setting.name} (from {source}): {exc}") from None
+
+
+def resolve_settings(
+    env: Mapping[str, str] | None = None, overrides: Mapping[str, Any] | None = None
+) -> Settings:
+    env = os.environ if env is None else env
+    merged_overrides: dict[str, Any] = {}
+    for layer in _overrides():
+        merged_overrides.update(layer)
+    if overrides:
+        merged_overrides.update({check_setting_name(k).name: v for k, v in overrides.items()})
+
+    values: dict[str, Any] = {}
+    sources: dict[str, str] = {}
+    # PREFECT_HOME and the profiles path come first: the profile is read from them.
+    partial = Settings({}, {})
+    profile_values: dict[str, Any] = {}
+    profile_name = ""
+    for setting in _DEFS:
+        name = setting.name
+        if name in merged_overrides:
+            raw, source = merged_overrides[name], "override"
+        elif name in env:
+            raw, source = env[name], "env"
+        elif name in profile_values:
+            raw, source = profile_values[name], f"profile {profile_name}"
+        else:
+            raw, source = None, "default"
+        value = setting.default(partial) if source == "default" else _convert(setting, raw, source)
+        values[name] = value
+        sources[name] = source
+        object.__setattr__(partial, setting.attr, value)
+        if name == "PREFECT_PROFILES_PATH":
+            profiles = load_profiles_file(value)
+            profile_name = active_profile_name(env, profiles)
+            profile_values = dict(profiles.get("profiles", {}).get(profile_name, {}) or {})
+            for key in profile_values:
+                check_setting_name(key)
+    return Settings(values, sources)
+
+
+_cache: tuple[tuple[Any, ...], Settings] | None = None
+
+
+def get_current_settings() -> Settings:
+    """Settings as they stand now (cheap: cached until the environment or overrides change)."""
+    global _cache
+    stack = _overrides()
+    key = (
+        tuple(sorted((k, v) for k, v in os.environ.items() if k.startswith("PREFECT_"))),
+        tuple(tuple(sorted(layer.items(), key=lambda kv: kv[0])) for layer in stack)
+        if stack
+        else (),
+        _override_profile,
+    )
+    if _cache is not None and _cache[0] == key:
+        return _cache[1]
+    settings = resolve_settings()
+    _cache = (key, settings)
+    return settings
+
+
+@contextlib.contextmanager
+def temporary_settings(updates: Mapping[str, Any]) -> Iterator[Settings]:
+    """Override settings in this thread for the duration of the block."""
+    layer = {check_setting_name(k).name: v for k, v in updates.items()}
+    stack = _overrides()
+    stack.append(layer)
+    try:
+        yield get_current_settings()
+    finally:
+        stack.pop()
+
+
+def use_profile(name: str | None) -> None:
+    """Make `name` the active profile for this process (the CLI's ``--profile``)."""
+    global _override_profile
+    _override_profile = name

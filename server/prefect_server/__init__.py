@@ -1,0 +1,1 @@
+"""The bundled API server, state store and background services."""
