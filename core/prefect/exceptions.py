@@ -1,18 +1,19 @@
 """Exceptions raised by the SDK and the client.
 
-    PrefectException
-    ├── ObjectNotFound            the API answered 404 for an id or name
-    ├── ObjectAlreadyExists       the API answered 409
-    ├── PrefectHTTPStatusError    any other 4xx/5xx, carrying the server's reason
-    ├── ParameterTypeError        flow/task arguments that do not match the signature
-    ├── MissingResult             a state without a retrievable result
-    ├── UnfinishedRun             result() of a state that is not final
-    ├── CrashedRun                result() of a Crashed state
-    ├── FailedRun                 result() of a Failed state with no stored exception
-    ├── CancelledRun              result() of a Cancelled state
-    ├── Abort                     the orchestrator aborted a transition
-    ├── ConfigurationError        a bad setting or profile
-    └── MissingContextError       a run-context helper called outside a run
+PrefectException
+├── ObjectNotFound            the API answered 404 for an id or name
+├── ObjectAlreadyExists       the API answered 409
+├── PrefectHTTPStatusError    any other 4xx/5xx, carrying the server's reason
+├── ServerUnreachable         the API (or the embedded store) cannot be reached
+├── ParameterTypeError        flow/task arguments that do not match the signature
+├── MissingResult             a state without a retrievable result
+├── UnfinishedRun             result() of a state that is not final
+├── CrashedRun                result() of a Crashed state
+├── FailedRun                 result() of a Failed state with no stored exception
+├── CancelledRun              result() of a Cancelled state
+├── Abort                     the orchestrator aborted a transition
+├── ConfigurationError        a bad setting or profile
+└── MissingContextError       a run-context helper called outside a run
 """
 
 from __future__ import annotations
@@ -41,6 +42,10 @@ class PrefectHTTPStatusError(PrefectException):
         super().__init__(message)
         self.status_code = status_code
         self.detail = detail
+
+
+class ServerUnreachable(PrefectException):
+    pass
 
 
 class ParameterTypeError(PrefectException, TypeError):

@@ -41,7 +41,9 @@ def _to_bool(value: Any) -> bool:
 def _to_level(value: Any) -> str:
     text = str(value).strip().upper()
     if text not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
-        raise ValueError(f"expected a log level (DEBUG, INFO, WARNING, ERROR, CRITICAL), got {value!r}")
+        raise ValueError(
+            f"expected a log level (DEBUG, INFO, WARNING, ERROR, CRITICAL), got {value!r}"
+        )
     return text
 
 
@@ -68,46 +70,115 @@ def _home_default(_: Settings) -> Path:
 
 
 _DEFS: list[Setting] = [
-    Setting("PREFECT_HOME", lambda v: Path(str(v)).expanduser(), _home_default,
-            "Folder holding profiles.toml, the embedded SQLite store and local results."),
-    Setting("PREFECT_PROFILES_PATH", lambda v: Path(str(v)).expanduser(),
-            lambda s: s.home / "profiles.toml", "Where profiles are kept."),
-    Setting("PREFECT_API_URL", _optional_str, lambda s: None,
-            "URL of the API, e.g. http://127.0.0.1:4200/api. Unset: the embedded store."),
-    Setting("PREFECT_API_KEY", _optional_str, lambda s: None,
-            "Bearer token sent to the API.", secret=True),
-    Setting("PREFECT_API_AUTH_STRING", _optional_str, lambda s: None,
-            "user:password for basic auth to the API.", secret=True),
-    Setting("PREFECT_API_REQUEST_TIMEOUT", float, lambda s: 60.0,
-            "Seconds before an API request times out."),
-    Setting("PREFECT_CLIENT_MAX_RETRIES", int, lambda s: 5,
-            "Retries of an API request on connection errors and 429/503 answers."),
-    Setting("PREFECT_SERVER_API_HOST", str, lambda s: "127.0.0.1",
-            "Host `prefect server start` binds to."),
-    Setting("PREFECT_SERVER_API_PORT", int, lambda s: 4200,
-            "Port `prefect server start` binds to."),
-    Setting("PREFECT_SERVER_API_AUTH_STRING", _optional_str, lambda s: None,
-            "user:password the server requires (basic auth).", secret=True),
-    Setting("PREFECT_SERVER_DATABASE_CONNECTION_URL", _optional_str,
-            lambda s: f"sqlite+aiosqlite:///{s.home / 'prefect.db'}",
-            "SQLAlchemy URL of the store (sqlite+aiosqlite or postgresql+asyncpg).",
-            secret=True),
-    Setting("PREFECT_SERVER_DATABASE_TIMEOUT", float, lambda s: 10.0,
-            "Seconds a statement may wait for a database lock."),
-    Setting("PREFECT_LOGGING_LEVEL", _to_level, lambda s: "INFO",
-            "Level of the `prefect` loggers."),
-    Setting("PREFECT_LOGGING_TO_API_ENABLED", _to_bool, lambda s: True,
-            "Send run logs to the API."),
-    Setting("PREFECT_LOGGING_LOG_PRINTS", _to_bool, lambda s: False,
-            "Log print() calls inside flows and tasks by default."),
-    Setting("PREFECT_LOGGING_EXTRA_LOGGERS", str, lambda s: "",
-            "Comma-separated names of other loggers to send to the API."),
-    Setting("PREFECT_RESULTS_PERSIST_BY_DEFAULT", _to_bool, lambda s: False,
-            "Persist results of flows and tasks unless told otherwise."),
-    Setting("PREFECT_RESULTS_LOCAL_STORAGE_PATH", lambda v: Path(str(v)).expanduser(),
-            lambda s: s.home / "storage", "Where results are persisted by default."),
-    Setting("PREFECT_UI_REFRESH_SECONDS", float, lambda s: 2.0,
-            "How often `prefect ui` refreshes live tables."),
+    Setting(
+        "PREFECT_HOME",
+        lambda v: Path(str(v)).expanduser(),
+        _home_default,
+        "Folder holding profiles.toml, the embedded SQLite store and local results.",
+    ),
+    Setting(
+        "PREFECT_PROFILES_PATH",
+        lambda v: Path(str(v)).expanduser(),
+        lambda s: s.home / "profiles.toml",
+        "Where profiles are kept.",
+    ),
+    Setting(
+        "PREFECT_API_URL",
+        _optional_str,
+        lambda s: None,
+        "URL of the API, e.g. http://127.0.0.1:4200/api. Unset: the embedded store.",
+    ),
+    Setting(
+        "PREFECT_API_KEY",
+        _optional_str,
+        lambda s: None,
+        "Bearer token sent to the API.",
+        secret=True,
+    ),
+    Setting(
+        "PREFECT_API_AUTH_STRING",
+        _optional_str,
+        lambda s: None,
+        "user:password for basic auth to the API.",
+        secret=True,
+    ),
+    Setting(
+        "PREFECT_API_REQUEST_TIMEOUT",
+        float,
+        lambda s: 60.0,
+        "Seconds before an API request times out.",
+    ),
+    Setting(
+        "PREFECT_CLIENT_MAX_RETRIES",
+        int,
+        lambda s: 5,
+        "Retries of an API request on connection errors and 429/503 answers.",
+    ),
+    Setting(
+        "PREFECT_SERVER_API_HOST",
+        str,
+        lambda s: "127.0.0.1",
+        "Host `prefect server start` binds to.",
+    ),
+    Setting(
+        "PREFECT_SERVER_API_PORT", int, lambda s: 4200, "Port `prefect server start` binds to."
+    ),
+    Setting(
+        "PREFECT_SERVER_API_AUTH_STRING",
+        _optional_str,
+        lambda s: None,
+        "user:password the server requires (basic auth).",
+        secret=True,
+    ),
+    Setting(
+        "PREFECT_SERVER_DATABASE_CONNECTION_URL",
+        _optional_str,
+        lambda s: f"sqlite+aiosqlite:///{s.home / 'prefect.db'}",
+        "SQLAlchemy URL of the store (sqlite+aiosqlite or postgresql+asyncpg).",
+        secret=True,
+    ),
+    Setting(
+        "PREFECT_SERVER_DATABASE_TIMEOUT",
+        float,
+        lambda s: 10.0,
+        "Seconds a statement may wait for a database lock.",
+    ),
+    Setting(
+        "PREFECT_LOGGING_LEVEL", _to_level, lambda s: "INFO", "Level of the `prefect` loggers."
+    ),
+    Setting(
+        "PREFECT_LOGGING_TO_API_ENABLED", _to_bool, lambda s: True, "Send run logs to the API."
+    ),
+    Setting(
+        "PREFECT_LOGGING_LOG_PRINTS",
+        _to_bool,
+        lambda s: False,
+        "Log print() calls inside flows and tasks by default.",
+    ),
+    Setting(
+        "PREFECT_LOGGING_EXTRA_LOGGERS",
+        str,
+        lambda s: "",
+        "Comma-separated names of other loggers to send to the API.",
+    ),
+    Setting(
+        "PREFECT_RESULTS_PERSIST_BY_DEFAULT",
+        _to_bool,
+        lambda s: False,
+        "Persist results of flows and tasks unless told otherwise.",
+    ),
+    Setting(
+        "PREFECT_RESULTS_LOCAL_STORAGE_PATH",
+        lambda v: Path(str(v)).expanduser(),
+        lambda s: s.home / "storage",
+        "Where results are persisted by default.",
+    ),
+    Setting(
+        "PREFECT_UI_REFRESH_SECONDS",
+        float,
+        lambda s: 2.0,
+        "How often `prefect ui` refreshes live tables.",
+    ),
 ]
 
 SETTINGS: dict[str, Setting] = {d.name: d for d in _DEFS}
@@ -159,7 +230,7 @@ class Settings:
         return self._values[check_setting_name(name).name]
 
     def source_of(self, name: str) -> str:
-        """"override", "env", "profile <name>" or "default"."""
+        """ "override", "env", "profile <name>" or "default"."""
         return self._sources[check_setting_name(name).name]
 
     def as_dict(self) -> dict[str, Any]:
@@ -206,7 +277,9 @@ def _convert(setting: Setting, raw: Any, source: str) -> Any:
     try:
         return setting.convert(raw)
     except (TypeError, ValueError) as exc:
-        raise ConfigurationError(f"Invalid value for {setting.name} (from {source}): {exc}") from None
+        raise ConfigurationError(
+            f"Invalid value for {setting.name} (from {source}): {exc}"
+        ) from None
 
 
 def resolve_settings(

@@ -140,9 +140,7 @@ def Cancelled(*, name: str = "Cancelled", **kwargs: Any) -> State:
     return _make(StateType.CANCELLED, name, **kwargs)
 
 
-def Paused(
-    timeout_seconds: float | None = None, *, name: str = "Paused", **kwargs: Any
-) -> State:
+def Paused(timeout_seconds: float | None = None, *, name: str = "Paused", **kwargs: Any) -> State:
     if timeout_seconds is not None:
         from datetime import timedelta
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Literal
+from typing import Literal, TypeAlias
 
 from pydantic import Field
 
@@ -136,7 +136,7 @@ class LogFilter(OperatorFilter):
 
 # Filters on resources this server does not hold yet: Prefect clients send them as null,
 # and anything else is refused (422) rather than silently ignored.
-_Unsupported = None
+_Unsupported: TypeAlias = None
 
 
 class _RunFilterBody(ActionBaseModel):

@@ -13,8 +13,7 @@ from prefect._time import now
 from prefect.schemas._base import ObjectBaseModel, PrefectBaseModel
 
 
-
-class StateType(str, enum.Enum):
+class StateType(enum.StrEnum):
     SCHEDULED = "SCHEDULED"
     PENDING = "PENDING"
     RUNNING = "RUNNING"
@@ -24,9 +23,6 @@ class StateType(str, enum.Enum):
     CRASHED = "CRASHED"
     PAUSED = "PAUSED"
     CANCELLING = "CANCELLING"
-
-    def __str__(self) -> str:
-        return self.value
 
 
 TERMINAL_STATES: frozenset[StateType] = frozenset(
@@ -120,8 +116,13 @@ class State(ObjectBaseModel):
     def fresh_copy(self, **overrides: Any) -> State:
         """A copy with a new id and timestamp, for proposing the same state again."""
         return self.model_copy(
-            update={"id": uuid.uuid4(), "timestamp": now(), "created": None, "updated": None,
-                    **overrides}
+            update={
+                "id": uuid.uuid4(),
+                "timestamp": now(),
+                "created": None,
+                "updated": None,
+                **overrides,
+            }
         )
 
     def __repr__(self) -> str:

@@ -11,7 +11,7 @@ from prefect.schemas._base import PrefectBaseModel
 from prefect.schemas.objects import State
 
 
-class SetStateStatus(str, enum.Enum):
+class SetStateStatus(enum.StrEnum):
     ACCEPT = "ACCEPT"
     REJECT = "REJECT"
     ABORT = "ABORT"
@@ -38,7 +38,9 @@ class StateWaitDetails(PrefectBaseModel):
     reason: str | None = None
 
 
-StateResponseDetails = StateAcceptDetails | StateRejectDetails | StateAbortDetails | StateWaitDetails
+StateResponseDetails = (
+    StateAcceptDetails | StateRejectDetails | StateAbortDetails | StateWaitDetails
+)
 
 
 class OrchestrationResult(PrefectBaseModel):

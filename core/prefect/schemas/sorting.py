@@ -5,14 +5,14 @@ from __future__ import annotations
 import enum
 
 
-class FlowSort(str, enum.Enum):
+class FlowSort(enum.StrEnum):
     CREATED_DESC = "CREATED_DESC"
     UPDATED_DESC = "UPDATED_DESC"
     NAME_ASC = "NAME_ASC"
     NAME_DESC = "NAME_DESC"
 
 
-class FlowRunSort(str, enum.Enum):
+class FlowRunSort(enum.StrEnum):
     ID_DESC = "ID_DESC"
     START_TIME_ASC = "START_TIME_ASC"
     START_TIME_DESC = "START_TIME_DESC"
@@ -24,7 +24,7 @@ class FlowRunSort(str, enum.Enum):
     END_TIME_DESC = "END_TIME_DESC"
 
 
-class TaskRunSort(str, enum.Enum):
+class TaskRunSort(enum.StrEnum):
     ID_DESC = "ID_DESC"
     EXPECTED_START_TIME_ASC = "EXPECTED_START_TIME_ASC"
     EXPECTED_START_TIME_DESC = "EXPECTED_START_TIME_DESC"
@@ -34,6 +34,6 @@ class TaskRunSort(str, enum.Enum):
     END_TIME_DESC = "END_TIME_DESC"
 
 
-class LogSort(str, enum.Enum):
+class LogSort(enum.StrEnum):
     TIMESTAMP_ASC = "TIMESTAMP_ASC"
     TIMESTAMP_DESC = "TIMESTAMP_DESC"

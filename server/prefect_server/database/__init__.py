@@ -1,0 +1,1 @@
+"""The state store: engine, ORM tables, filters as SQL, and migrations."""
