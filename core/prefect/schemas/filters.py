@@ -173,3 +173,41 @@ class LogFilterRequest(ActionBaseModel):
     sort: LogSort = LogSort.TIMESTAMP_ASC
     limit: int | None = Field(default=None, ge=0, le=1000)
     offset: int = Field(default=0, ge=0)
+
+
+# -- Prefect 3 class names --------------------------------------------------------------
+# User code written for Prefect builds filters from these per-field classes; they are the
+# shared leaves above under Prefect's names.
+FlowFilterId = IdFilter
+FlowFilterName = NameFilter
+FlowFilterTags = TagsFilter
+FlowRunFilterId = IdFilter
+FlowRunFilterName = NameFilter
+FlowRunFilterTags = TagsFilter
+FlowRunFilterState = StateFilter
+FlowRunFilterStateType = StateTypeFilter
+FlowRunFilterStateName = StateNameFilter
+FlowRunFilterFlowVersion = StringAnyFilter
+FlowRunFilterStartTime = TimeFilter
+FlowRunFilterEndTime = TimeFilter
+FlowRunFilterExpectedStartTime = TimeFilter
+FlowRunFilterNextScheduledStartTime = TimeFilter
+FlowRunFilterDeploymentId = NullableIdFilter
+FlowRunFilterWorkQueueName = StringAnyFilter
+FlowRunFilterParentTaskRunId = NullableIdFilter
+FlowRunFilterParentFlowRunId = IdFilter
+FlowRunFilterIdempotencyKey = StringAnyFilter
+TaskRunFilterId = IdFilter
+TaskRunFilterName = NameFilter
+TaskRunFilterTags = TagsFilter
+TaskRunFilterState = StateFilter
+TaskRunFilterStateType = StateTypeFilter
+TaskRunFilterStateName = StateNameFilter
+TaskRunFilterStartTime = TimeFilter
+TaskRunFilterExpectedStartTime = TimeFilter
+TaskRunFilterSubFlowRuns = SubflowRunsFilter
+TaskRunFilterFlowRunId = NullableIdFilter
+LogFilterLevel = LevelFilter
+LogFilterTimestamp = TimeFilter
+LogFilterFlowRunId = IdFilter
+LogFilterTaskRunId = NullableIdFilter

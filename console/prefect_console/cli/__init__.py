@@ -1,0 +1,1 @@
+"""The `prefect` command line (typer); see `main`."""

@@ -1,0 +1,103 @@
+"""`prefect`: the command line. Every group lives in its own module beside this one.
+
+Startup is kept lean on purpose (`prefect --help` is typed often): this module and the
+group modules import only typer; clients, models, tables and the TUI are imported inside
+the commands that use them.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated
+
+import typer
+
+from prefect_console.cli import config, flow_run, server
+from prefect_console.cli._group import ConsoleGroup
+from prefect_console.cli._options import Output
+
+app = typer.Typer(
+    name="prefect",
+    cls=ConsoleGroup,
+    help="Run, watch and steer workflows that speak Prefect 3.",
+    no_args_is_help=True,
+    add_completion=False,
+    # plain click help: rich's help renderer would triple the startup time
+    rich_markup_mode=None,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+app.add_typer(flow_run.app, name="flow-run")
+app.add_typer(server.app, name="server")
+app.add_typer(config.app, name="config")
+
+
+@app.callback()
+def root(
+    profile: Annotated[
+        str | None, typer.Option("--profile", "-p", help="Use this profile for this command.")
+    ] = None,
+) -> None:
+    if profile is None:
+        return
+    from prefect.settings import get_current_settings, load_profiles_file, use_profile
+
+    from prefect_console.cli._group import fail
+
+    use_profile(profile)
+    known = load_profiles_file(get_current_settings().profiles_path).get("profiles", {})
+    if profile not in known:
+        use_profile(None)
+        names = ", ".join(sorted(known)) or "none"
+        raise fail(f"Profile {profile!r} not found (known profiles: {names})")
+
+
+@app.command("version")
+def version(
+    output: Output = None,
+) -> None:
+    """Show the version, the API in use (a URL or the embedded store) and its database."""
+    from prefect.settings import get_current_settings
+
+    from prefect_console.ops.system import active_profile, version_info
+
+    settings = get_current_settings()
+    info = version_info(settings, active_profile(settings))
+    if output is not None:
+        from prefect_console.cli._output import print_json
+
+        print_json(info.as_dict())
+        return
+    rows = [
+        ("Version", info.version),
+        ("API URL", info.api_url),
+        ("Database", info.database),
+        ("Profile", info.profile),
+        ("Python version", info.python),
+        ("OS/Arch", info.platform),
+    ]
+    sys.stdout.write("".join(f"{label + ':':<16}{value}\n" for label, value in rows))
+
+
+@app.command("ui")
+def ui(
+    read_only: Annotated[
+        bool, typer.Option("--read-only", help="Offer no action that changes anything.")
+    ] = False,
+) -> None:
+    """Open the terminal console: live flow runs, their tasks and logs."""
+    from prefect_console.cli._group import fail
+
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        raise fail("`prefect ui` needs a terminal (stdin and stdout are not both a TTY)")
+    from prefect_console.tui.app import ConsoleApp
+
+    ConsoleApp(read_only=read_only).run()
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

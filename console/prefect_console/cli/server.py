@@ -1,0 +1,112 @@
+"""`prefect server ...`: start the API server, check it, administer its database.
+
+These commands are the only place the console imports `prefect_server`, and only inside
+the command bodies, so `prefect --help` never pays for the server's imports.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated
+
+import typer
+
+app = typer.Typer(help="Start and administer the API server.", no_args_is_help=True)
+database_app = typer.Typer(help="Administer the server's database.", no_args_is_help=True)
+app.add_typer(database_app, name="database")
+
+
+@app.command("start")
+def start(
+    host: Annotated[str | None, typer.Option(help="Address to bind (127.0.0.1).")] = None,
+    port: Annotated[int | None, typer.Option(help="Port to bind (4200).", min=0, max=65535)] = None,
+    log_level: Annotated[str, typer.Option(help="Server log level.")] = "warning",
+) -> None:
+    """Serve the API (and the store it uses) until interrupted."""
+    from prefect.settings import get_current_settings
+
+    from prefect_console.cli._group import fail
+
+    settings = get_current_settings()
+    bind_host = host or settings.server_api_host
+    bind_port = settings.server_api_port if port is None else port
+    try:
+        from prefect_server.serve import ServerStartError, run_server
+    except ImportError as exc:
+        raise fail(f"The server is not installed: {exc}") from None
+    # on stdout: stderr stays for the one-line error when the port or the database fails
+    sys.stdout.write(
+        f"Starting the API at http://{bind_host}:{bind_port}/api "
+        f"(use PREFECT_API_URL=http://{bind_host}:{bind_port}/api to reach it)\n"
+    )
+    sys.stdout.flush()
+    try:
+        run_server(bind_host, bind_port, log_level=log_level)
+    except ServerStartError as exc:
+        raise fail(str(exc)) from None
+
+
+@app.command("status")
+def status() -> None:
+    """Check that the API (or the embedded store) answers."""
+    from prefect.settings import get_current_settings
+
+    from prefect_console.cli._group import fail
+    from prefect_console.cli._output import run_with_client
+    from prefect_console.ops import server_status
+
+    settings = get_current_settings()
+    result = run_with_client(lambda client: server_status(client, settings))
+    if not result.healthy:
+        raise fail(f"The API at {result.api_url} is not healthy: {result.error}")
+    sys.stdout.write(f"The API at {result.api_url} is healthy.\n")
+
+
+def _confirm_or_fail(question: str, yes: bool) -> None:
+    from prefect_console.cli._group import fail
+
+    if yes:
+        return
+    if not sys.stdin.isatty():
+        raise fail("Refusing to proceed without confirmation: pass --yes", 1)
+    if not typer.confirm(question, default=False):
+        raise fail("Aborted.", 1)
+
+
+@database_app.command("reset")
+def reset(
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
+) -> None:
+    """Drop every table and recreate the schema (all runs are lost)."""
+    import asyncio
+
+    from prefect.settings import get_current_settings
+
+    from prefect_console.ops.system import hide_password
+
+    url = get_current_settings().server_database_connection_url
+    _confirm_or_fail(f"Delete everything in {hide_password(url)}?", yes)
+    from prefect_console.cli._server_admin import reset_database
+
+    asyncio.run(reset_database(url))
+    sys.stdout.write(f"Reset the database {hide_password(url)}.\n")
+
+
+@database_app.command("upgrade")
+def upgrade(
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
+) -> None:
+    """Apply pending migrations."""
+    import asyncio
+
+    from prefect.settings import get_current_settings
+
+    from prefect_console.ops.system import hide_password
+
+    url = get_current_settings().server_database_connection_url
+    _confirm_or_fail(f"Upgrade the database {hide_password(url)}?", yes)
+    from prefect_console.cli._server_admin import upgrade_database
+
+    applied = asyncio.run(upgrade_database(url))
+    state = "Upgraded" if applied else "Already up to date:"
+    sys.stdout.write(f"{state} {hide_password(url)}.\n")

@@ -1,0 +1,100 @@
+"""Every console verb, once: its CLI command, its operation, and where the TUI offers it.
+
+The CLI and the TUI are two shells over the same operations; this table is how the two
+stay in step. A test walks the CLI's command tree and fails when a command is missing
+here, or when a verb claims a TUI action that the named screen does not bind.
+A verb with no place in the TUI says why in `cli_only`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+APP = "prefect_console.tui.app:ConsoleApp"
+RUNS = "prefect_console.tui.screens.flow_runs:FlowRunsScreen"
+RUN = "prefect_console.tui.screens.flow_run:FlowRunScreen"
+
+
+@dataclass(frozen=True)
+class TuiAction:
+    """An action (`action_<name>` on `target`, a "module:Class") bound to `key`."""
+
+    target: str
+    action: str
+    key: str
+
+
+@dataclass(frozen=True)
+class Verb:
+    command: str
+    summary: str
+    operation: str | None = None
+    tui: TuiAction | None = None
+    cli_only: str | None = None
+    # changes something on the server: dimmed in read-only mode
+    mutates: bool = False
+
+
+VERBS: tuple[Verb, ...] = (
+    Verb(
+        "flow-run ls",
+        "List recent flow runs",
+        "prefect_console.ops.flow_runs:list_flow_runs",
+        TuiAction(RUNS, "refresh", "r"),
+    ),
+    Verb(
+        "flow-run inspect",
+        "Show a flow run, its state and task runs",
+        "prefect_console.ops.flow_runs:inspect_flow_run",
+        TuiAction(RUNS, "open_run", "enter"),
+    ),
+    Verb(
+        "flow-run logs",
+        "Show the logs of a flow run",
+        "prefect_console.ops.flow_runs:flow_run_logs",
+        TuiAction(RUN, "focus_logs", "l"),
+    ),
+    Verb(
+        "version",
+        "Show the version, API and database in use",
+        "prefect_console.ops.system:version_info",
+        TuiAction(APP, "show_info", "i"),
+    ),
+    Verb(
+        "config view",
+        "Show the settings in effect and their sources",
+        "prefect_console.ops.system:config_view",
+        TuiAction(APP, "show_info", "i"),
+    ),
+    Verb(
+        "server status",
+        "Check that the API answers",
+        "prefect_console.ops.system:server_status",
+        TuiAction(APP, "show_info", "i"),
+    ),
+    Verb(
+        "server start",
+        "Start the API server",
+        cli_only="runs a long-lived server process in the foreground; the TUI is its client",
+    ),
+    Verb(
+        "server database reset",
+        "Drop and recreate the database",
+        mutates=True,
+        cli_only="destroys every record; kept to the CLI where it asks for confirmation",
+    ),
+    Verb(
+        "server database upgrade",
+        "Apply database migrations",
+        mutates=True,
+        cli_only="administers the store itself, while no console is attached",
+    ),
+    Verb("ui", "Open the terminal console", cli_only="starts the TUI itself"),
+)
+
+BY_COMMAND: dict[str, Verb] = {verb.command: verb for verb in VERBS}
+
+
+def mutating_actions() -> set[tuple[str, str]]:
+    """(target, action) pairs that read-only mode must dim."""
+    return {(v.tui.target, v.tui.action) for v in VERBS if v.mutates and v.tui is not None}

@@ -1,0 +1,1 @@
+"""The terminal console (`prefect ui`): a Textual app over the operations layer."""

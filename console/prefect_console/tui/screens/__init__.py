@@ -1,0 +1,1 @@
+"""One screen per resource; each `.tcss` beside its module."""

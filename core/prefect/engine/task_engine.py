@@ -1,0 +1,370 @@
+"""Task runs, orchestrated in the flow process (as Prefect 3 does).
+
+The engine builds the `TaskRun` and its states locally (Pending -> Running -> Completed or
+Failed; AwaitingRetry -> Retrying between attempts), keeps the run's computed fields up to
+date (start/end time, run count, total run time, current state) and hands each new state to
+the reporter, which sends them to the API in batches. Nothing here waits for the API.
+
+`TaskRunEngine` holds the steps; `run_task_sync` and `run_task_async` drive them, the only
+difference being how the function is called and how a retry delay is slept.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any, Literal
+
+from prefect._time import now
+from prefect.context import (
+    FlowRunContext,
+    TaskRunContext,
+    _task_run_ctx,
+    current_tags,
+    get_flow_run_context,
+)
+from prefect.engine._models import construct, new_state, state_details
+from prefect.engine.outcomes import crashed_state, failed_state, is_crash, state_from_return
+from prefect.schemas.objects import (
+    Constant,
+    Parameter,
+    State,
+    StateType,
+    TaskRun,
+    TaskRunResult,
+)
+from prefect.states import get_state_result, with_result
+from prefect.utilities.callables import bind_parameters, parameters_to_args_kwargs
+
+if TYPE_CHECKING:
+    from prefect.tasks import Task
+
+__all__ = ["TaskRunEngine", "run_task_async", "run_task_sync"]
+
+ReturnType = Literal["result", "state"]
+
+
+class TaskRunEngine:
+    """One task run: its record, its states, and the decisions between attempts."""
+
+    __slots__ = (
+        "_running_since",
+        "context",
+        "flow_ctx",
+        "parameters",
+        "retries_done",
+        "state",
+        "task",
+        "task_run",
+    )
+
+    def __init__(
+        self,
+        task: Task[..., Any],
+        flow_ctx: FlowRunContext,
+        parameters: dict[str, Any],
+        task_inputs: dict[str, list[Any]],
+        task_run_id: uuid.UUID | None = None,
+    ) -> None:
+        self.task = task
+        self.flow_ctx = flow_ctx
+        self.parameters = parameters
+        self.retries_done = 0
+        self._running_since: float | None = None
+        dynamic_key = flow_ctx.next_dynamic_key(task.task_key)
+        name = (
+            task.task_run_name_for(parameters)
+            if task.task_run_name is not None
+            else f"{task.name}-{dynamic_key}"
+        )
+        tags = task.tags | current_tags() if task.tags or current_tags() else frozenset()
+        started = now()
+        self.task_run = construct(
+            TaskRun,
+            id=task_run_id or uuid.uuid4(),
+            name=name,
+            flow_run_id=flow_ctx.flow_run.id,
+            task_key=task.task_key,
+            dynamic_key=dynamic_key,
+            task_version=task.version,
+            empirical_policy=task.policy,
+            tags=sorted(tags),
+            task_inputs=task_inputs,
+            flow_run_run_count=flow_ctx.flow_run.run_count,
+            expected_start_time=started,
+            created=started,
+        )
+        self.context = TaskRunContext(
+            task, self.task_run, parameters, task.resolve_log_prints(flow_ctx.log_prints)
+        )
+        self.state: State = self._set(StateType.PENDING, "Pending")
+
+    # -- states ------------------------------------------------------------------------------
+
+    def _set(
+        self, type_: StateType, name: str, message: str | None = None, scheduled_time: Any = None
+    ) -> State:
+        run = self.task_run
+        details = state_details(
+            flow_run_id=run.flow_run_id, task_run_id=run.id, scheduled_time=scheduled_time
+        )
+        state = new_state(type_, name, message=message, details=details)
+        return self._apply(state)
+
+    def _apply(self, state: State) -> State:
+        run = self.task_run
+        d = run.__dict__  # direct writes: the model is ours and validation is not wanted
+        if self._running_since is not None and state.type is not StateType.RUNNING:
+            d["total_run_time"] = run.total_run_time + timedelta(
+                seconds=time.perf_counter() - self._running_since
+            )
+            self._running_since = None
+        if state.type is StateType.RUNNING:
+            d["run_count"] = run.run_count + 1
+            if run.start_time is None:
+                d["start_time"] = state.timestamp
+            self._running_since = time.perf_counter()
+        elif state.type in (
+            StateType.COMPLETED,
+            StateType.FAILED,
+            StateType.CRASHED,
+            StateType.CANCELLED,
+        ):
+            d["end_time"] = state.timestamp
+        elif state.type is StateType.SCHEDULED:
+            d["next_scheduled_start_time"] = state.state_details.scheduled_time
+        d["state"] = state
+        d["state_id"] = state.id
+        d["state_type"] = state.type
+        d["state_name"] = state.name
+        self.state = state
+        from prefect.engine.api import reporter
+
+        reporter().report(run, state)
+        return state
+
+    def begin_attempt(self) -> None:
+        self._set(StateType.RUNNING, "Retrying" if self.retries_done else "Running")
+
+    def succeed(self, value: Any) -> None:
+        run = self.task_run
+        details = state_details(flow_run_id=run.flow_run_id, task_run_id=run.id)
+        if type(value) in _PLAIN_TYPES:
+            state = with_result(new_state(StateType.COMPLETED, "Completed", details=details), value)
+        else:
+            state = state_from_return(value, details)
+        self._apply(state)
+        if value is not None and value is not True and value is not False:
+            # later calls that receive this very object are linked to this run
+            self.flow_ctx.result_links[id(value)] = (value, run.id)
+
+    def fail(self, exc: BaseException) -> float | None:
+        """Record a failed attempt; returns the delay before the next one, or None when done."""
+        if is_crash(exc):
+            self._apply(crashed_state(exc, "Task", self._details()))
+            return None
+        task = self.task
+        if self.retries_done < task.retries and task.retry_condition(exc):
+            delay = task.retry_delay_for(self.retries_done)
+            self.retries_done += 1
+            self._logger().warning(
+                "Task run failed with exception: %r - Retry %d/%d will start %s",
+                exc,
+                self.retries_done,
+                task.retries,
+                f"{delay:g} second(s) from now" if delay else "immediately",
+            )
+            self._set(
+                StateType.SCHEDULED,
+                "AwaitingRetry",
+                scheduled_time=now() + timedelta(seconds=delay),
+            )
+            return delay
+        suffix = " - Retries are exhausted" if task.retries else ""
+        self._logger().error("Task run failed with exception: %r%s", exc, suffix, exc_info=exc)
+        self._apply(failed_state(exc, "Task", self._details()))
+        return None
+
+    def _details(self) -> Any:
+        return state_details(flow_run_id=self.task_run.flow_run_id, task_run_id=self.task_run.id)
+
+    def _logger(self) -> Any:
+        from prefect.logging.loggers import task_run_logger
+
+        return task_run_logger(self.context, self.flow_ctx)
+
+    def finish(self, return_type: ReturnType) -> Any:
+        state = self.state
+        logger = self._logger()
+        if logger.isEnabledFor(20):
+            logger.info("Finished in state %s", _state_repr(state))
+        if return_type == "state":
+            return state
+        return get_state_result(state)
+
+
+def _state_repr(state: State) -> str:
+    # Prefect prints final states as `Completed()` / `Failed('message')`
+    return f"{state.name}({state.message!r})" if state.message else f"{state.name}()"
+
+
+_PLAIN_TYPES = frozenset({int, float, str, bytes, bool, type(None)})
+
+
+# -- inputs ---------------------------------------------------------------------------------
+
+
+def resolve_inputs(
+    flow_ctx: FlowRunContext, parameters: dict[str, Any]
+) -> tuple[dict[str, Any], dict[str, list[Any]]]:
+    """Parameters with futures/states replaced by their results, and the task_inputs links.
+
+    An argument that is the very object another task run returned links to that run
+    (TaskRunResult); one that is a flow parameter links as Parameter; anything else is a
+    Constant of its type name.
+    """
+    from prefect.futures import PrefectFuture
+    from prefect.utilities.annotations import BaseAnnotation, allow_failure, quote
+
+    links = flow_ctx.result_links
+    flow_params = flow_ctx.parameters
+    inputs: dict[str, list[Any]] = {}
+    resolved = parameters
+    for name, value in parameters.items():
+        if isinstance(value, PrefectFuture | State | BaseAnnotation):
+            if resolved is parameters:
+                resolved = dict(parameters)
+            if isinstance(value, quote):
+                resolved[name] = value.value
+                inputs[name] = []
+                continue
+            allow = isinstance(value, allow_failure)
+            inner = value.value if isinstance(value, BaseAnnotation) else value
+            if isinstance(inner, PrefectFuture):
+                state = inner.wait_for_state()
+                inputs[name] = [construct(TaskRunResult, id=inner.task_run_id)]
+            elif isinstance(inner, State):
+                state = inner
+                tr_id = inner.state_details.task_run_id
+                inputs[name] = [construct(TaskRunResult, id=tr_id)] if tr_id else []
+            else:
+                resolved[name] = inner
+                inputs[name] = _link(inner, links, flow_params, name)
+                continue
+            if allow and (state.is_failed() or state.is_crashed()):
+                resolved[name] = state._result  # the upstream's exception, as Prefect passes
+            else:
+                resolved[name] = get_state_result(state)
+            continue
+        inputs[name] = _link(value, links, flow_params, name)
+    return resolved, inputs
+
+
+def _link(
+    value: Any, links: dict[int, tuple[Any, Any]], flow_params: dict[str, Any], name: str
+) -> list[Any]:
+    hit = links.get(id(value))
+    if hit is not None and hit[0] is value:
+        return [construct(TaskRunResult, id=hit[1])]
+    for param_name, param_value in flow_params.items():
+        if param_value is value:
+            return [construct(Parameter, name=param_name)]
+    return [construct(Constant, type=type(value).__name__)]
+
+
+# -- drivers ---------------------------------------------------------------------------------
+
+
+def _prepare(
+    task: Task[..., Any],
+    args: tuple[Any, ...],
+    kwargs: dict[str, Any],
+    flow_ctx: FlowRunContext,
+    task_run_id: uuid.UUID | None = None,
+) -> TaskRunEngine:
+    parameters = bind_parameters(task.fn, args, kwargs)
+    parameters, task_inputs = resolve_inputs(flow_ctx, parameters)
+    return TaskRunEngine(task, flow_ctx, parameters, task_inputs, task_run_id)
+
+
+def run_task_sync(
+    task: Task[..., Any],
+    args: tuple[Any, ...],
+    kwargs: dict[str, Any],
+    return_type: ReturnType = "result",
+    flow_ctx: FlowRunContext | None = None,
+    engine: TaskRunEngine | None = None,
+) -> Any:
+    """Run a sync task in this thread as a task run of the current flow run."""
+    if engine is None:
+        flow_ctx = flow_ctx or get_flow_run_context()
+        assert flow_ctx is not None
+        engine = _prepare(task, args, kwargs, flow_ctx)
+    call_args, call_kwargs = parameters_to_args_kwargs(task.fn, engine.parameters)
+    while True:
+        engine.begin_attempt()
+        token = _task_run_ctx.set(engine.context)
+        try:
+            if task.timeout_seconds:
+                from prefect.utilities.timeout import sync_timeout
+
+                with sync_timeout(task.timeout_seconds, "Task"):
+                    value = task.fn(*call_args, **call_kwargs)
+            else:
+                value = task.fn(*call_args, **call_kwargs)
+        except BaseException as exc:
+            _task_run_ctx.reset(token)
+            delay = engine.fail(exc)
+            if delay is None:
+                if is_crash(exc):
+                    raise
+                break
+            if delay:
+                time.sleep(delay)
+            continue
+        _task_run_ctx.reset(token)
+        engine.succeed(value)
+        break
+    return engine.finish(return_type)
+
+
+async def run_task_async(
+    task: Task[..., Any],
+    args: tuple[Any, ...],
+    kwargs: dict[str, Any],
+    return_type: ReturnType = "result",
+    flow_ctx: FlowRunContext | None = None,
+    engine: TaskRunEngine | None = None,
+) -> Any:
+    """Await an async task as a task run of the current flow run."""
+    if engine is None:
+        flow_ctx = flow_ctx or get_flow_run_context()
+        assert flow_ctx is not None
+        engine = _prepare(task, args, kwargs, flow_ctx)
+    call_args, call_kwargs = parameters_to_args_kwargs(task.fn, engine.parameters)
+    while True:
+        engine.begin_attempt()
+        token = _task_run_ctx.set(engine.context)
+        try:
+            if task.timeout_seconds:
+                value = await asyncio.wait_for(
+                    task.fn(*call_args, **call_kwargs), task.timeout_seconds
+                )
+            else:
+                value = await task.fn(*call_args, **call_kwargs)
+        except BaseException as exc:
+            _task_run_ctx.reset(token)
+            delay = engine.fail(exc)
+            if delay is None:
+                if is_crash(exc):
+                    raise
+                break
+            if delay:
+                await asyncio.sleep(delay)
+            continue
+        _task_run_ctx.reset(token)
+        engine.succeed(value)
+        break
+    return engine.finish(return_type)

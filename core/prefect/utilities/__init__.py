@@ -1,0 +1,1 @@
+"""Small helpers used by flows and tasks (argument binding, annotations, name templates)."""

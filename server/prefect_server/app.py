@@ -1,0 +1,97 @@
+"""The ASGI app: `create_app()` for uvicorn, with the store opened by its lifespan."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+from typing import TYPE_CHECKING
+
+import prefect
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+from sqlalchemy.exc import IntegrityError
+
+from prefect_server.api import flow_runs, flows, logs, root, states, task_runs
+from prefect_server.database.engine import Database
+from prefect_server.database.migrate import migrate
+
+if TYPE_CHECKING:
+    from prefect.settings import Settings
+
+
+def database_url_from(settings: Settings | None) -> str:
+    if settings is None:
+        from prefect.settings import get_current_settings
+
+        settings = get_current_settings()
+    return settings.server_database_connection_url
+
+
+def database_timeout_from(settings: Settings | None) -> float:
+    if settings is None:
+        from prefect.settings import get_current_settings
+
+        settings = get_current_settings()
+    return settings.server_database_timeout
+
+
+async def open_database(url: str, *, timeout: float = 10.0) -> Database:
+    """An engine on `url` with the schema brought up to date."""
+    db = Database(url, timeout=timeout)
+    try:
+        await migrate(db)
+    except BaseException:
+        await db.dispose()
+        raise
+    return db
+
+
+async def _integrity_error(request: Request, exc: Exception) -> JSONResponse:
+    # a constraint the request broke (e.g. a task run reported for an unknown flow run)
+    reason = str(getattr(exc, "orig", exc)).splitlines()[0]
+    return JSONResponse(
+        status_code=409, content={"detail": f"Conflicts with stored data: {reason}"}
+    )
+
+
+def build_app(database: Database | None = None) -> FastAPI:
+    """The app with its routes; `database` is the open store (else the lifespan opens one)."""
+    app = FastAPI(title="Prefect API", version=prefect.__version__)
+    app.state.database = database
+    for router in (
+        root.router,
+        flows.router,
+        flow_runs.router,
+        task_runs.router,
+        states.flow_run_states,
+        states.task_run_states,
+        logs.router,
+    ):
+        app.include_router(router, prefix="/api")
+    app.add_exception_handler(IntegrityError, _integrity_error)
+    return app
+
+
+def create_app(settings: Settings | None = None, *, database_url: str | None = None) -> FastAPI:
+    """The API server app; its lifespan migrates and opens the store, and closes it.
+
+    The store is `database_url`, else the settings' `server_database_connection_url`.
+    """
+    url = database_url or database_url_from(settings)
+    timeout = database_timeout_from(settings)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if app.state.database is not None:
+            yield
+            return
+        app.state.database = await open_database(url, timeout=timeout)
+        try:
+            yield
+        finally:
+            await app.state.database.dispose()
+            app.state.database = None
+
+    app = build_app()
+    app.router.lifespan_context = lifespan
+    return app

@@ -1,0 +1,1 @@
+"""Storage operations per resource, on a session the caller opened (read or write)."""

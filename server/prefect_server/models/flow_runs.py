@@ -1,0 +1,122 @@
+"""Flow runs: create (idempotent by id and by idempotency key), read, update, filter, delete."""
+
+from __future__ import annotations
+
+import uuid
+
+import sqlalchemy as sa
+from prefect.schemas.actions import FlowRunCreate, FlowRunUpdate, StateCreate
+from prefect.schemas.filters import CountRequest, FlowRunFilterRequest
+from prefect.schemas.objects import StateType
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
+
+from prefect_server.database import filters, orm
+from prefect_server.database.dialects import dialect_of
+from prefect_server.models.names import generate_run_name
+from prefect_server.orchestration.transition import propose_state
+
+
+class FlowNotFound(LookupError):
+    pass
+
+
+async def read_flow_run(session: AsyncSession, run_id: uuid.UUID) -> orm.FlowRun | None:
+    return await session.get(orm.FlowRun, run_id)
+
+
+async def _by_idempotency_key(
+    session: AsyncSession, flow_id: uuid.UUID, key: str
+) -> orm.FlowRun | None:
+    stmt = sa.select(orm.FlowRun).where(
+        orm.FlowRun.flow_id == flow_id, orm.FlowRun.idempotency_key == key
+    )
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def _existing(session: AsyncSession, create: FlowRunCreate) -> orm.FlowRun | None:
+    if create.id is not None and (found := await read_flow_run(session, create.id)):
+        return found
+    if create.idempotency_key is not None:
+        return await _by_idempotency_key(session, create.flow_id, create.idempotency_key)
+    return None
+
+
+async def create_flow_run(session: AsyncSession, create: FlowRunCreate) -> tuple[orm.FlowRun, bool]:
+    """The new run and True, or the run this request already created (same id or key) and False.
+
+    The initial state (Pending unless given) goes through orchestration like any other.
+    """
+    if (existing := await _existing(session, create)) is not None:
+        return existing, False
+    if await session.get(orm.Flow, create.flow_id) is None:
+        raise FlowNotFound(f"Flow {create.flow_id} not found")
+    values = create.model_dump(exclude={"state", "id"})
+    values["empirical_policy"] = create.empirical_policy.model_dump(mode="json")
+    values["name"] = create.name or generate_run_name()
+    run = orm.FlowRun(id=create.id or uuid.uuid4(), **values)
+    try:
+        # a savepoint, so that losing a race on the key leaves the transaction usable
+        async with session.begin_nested():
+            session.add(run)
+            await session.flush()
+    except IntegrityError:
+        if (existing := await _existing(session, create)) is not None:
+            return existing, False
+        raise
+    set_committed_value(run, "state", None)
+    await propose_state(session, run, create.state or StateCreate(type=StateType.PENDING))
+    return run, True
+
+
+async def update_flow_run(session: AsyncSession, run_id: uuid.UUID, update: FlowRunUpdate) -> bool:
+    values = update.model_dump(exclude_unset=True)
+    if "empirical_policy" in values and update.empirical_policy is not None:
+        values["empirical_policy"] = update.empirical_policy.model_dump(mode="json")
+    run = await read_flow_run(session, run_id)
+    if run is None:
+        return False
+    for key, value in values.items():
+        setattr(run, key, value)
+    await session.flush()
+    return True
+
+
+async def read_flow_runs(session: AsyncSession, body: FlowRunFilterRequest) -> list[orm.FlowRun]:
+    stmt = (
+        sa.select(orm.FlowRun)
+        .where(*filters.flow_runs_where(body, dialect_of(session)))
+        .order_by(*filters.flow_run_order(body.sort))
+        .offset(body.offset)
+        .limit(body.limit)
+    )
+    return list((await session.execute(stmt)).scalars())
+
+
+async def count_flow_runs(session: AsyncSession, body: CountRequest) -> int:
+    stmt = (
+        sa.select(sa.func.count())
+        .select_from(orm.FlowRun)
+        .where(*filters.flow_runs_where(body, dialect_of(session)))
+    )
+    return int((await session.execute(stmt)).scalar_one())
+
+
+async def delete_flow_run(session: AsyncSession, run_id: uuid.UUID) -> bool:
+    """Delete the run with its states, task runs (and theirs) and logs; False if unknown."""
+    if await session.get(orm.FlowRun, run_id) is None:
+        return False
+    task_runs = sa.select(orm.TaskRun.id).where(orm.TaskRun.flow_run_id == run_id)
+    # explicit rather than relying on ON DELETE CASCADE, which SQLite only honours
+    # on connections that enabled foreign keys
+    statements = [
+        sa.delete(orm.TaskRunState).where(orm.TaskRunState.task_run_id.in_(task_runs)),
+        sa.delete(orm.Log).where(orm.Log.flow_run_id == run_id),
+        sa.delete(orm.TaskRun).where(orm.TaskRun.flow_run_id == run_id),
+        sa.delete(orm.FlowRunState).where(orm.FlowRunState.flow_run_id == run_id),
+        sa.delete(orm.FlowRun).where(orm.FlowRun.id == run_id),
+    ]
+    for stmt in statements:
+        await session.execute(stmt, execution_options={"synchronize_session": False})
+    return True

@@ -1,0 +1,64 @@
+"""Factories for server tests: make flows, runs and states through the API."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import httpx
+import pytest
+
+Json = dict[str, Any]
+
+
+@pytest.fixture
+async def flow(api: httpx.AsyncClient) -> Json:
+    response = await api.post("/flows/", json={"name": f"flow-{uuid.uuid4().hex[:8]}"})
+    assert response.status_code == 201
+    result: Json = response.json()
+    return result
+
+
+@pytest.fixture
+def make_flow_run(api: httpx.AsyncClient, flow: Json) -> Callable[..., Awaitable[Json]]:
+    async def make(**fields: Any) -> Json:
+        body = {"flow_id": flow["id"], **fields}
+        response = await api.post("/flow_runs/", json=body)
+        assert response.status_code == 201, response.text
+        result: Json = response.json()
+        return result
+
+    return make
+
+
+@pytest.fixture
+def set_state(api: httpx.AsyncClient) -> Callable[..., Awaitable[Json]]:
+    async def set_(
+        run_id: str, type_: str, *, kind: str = "flow_runs", force: bool = False, **state: Any
+    ) -> Json:
+        body = {"state": {"type": type_, **state}, "force": force}
+        response = await api.post(f"/{kind}/{run_id}/set_state", json=body)
+        assert response.status_code in (200, 201), response.text
+        result: Json = response.json()
+        assert (response.status_code == 201) == (result["status"] == "ACCEPT")
+        return result
+
+    return set_
+
+
+@pytest.fixture
+def make_task_run(api: httpx.AsyncClient) -> Callable[..., Awaitable[Json]]:
+    async def make(flow_run_id: str | None, **fields: Any) -> Json:
+        body = {
+            "flow_run_id": flow_run_id,
+            "task_key": fields.pop("task_key", "task"),
+            "dynamic_key": fields.pop("dynamic_key", uuid.uuid4().hex[:6]),
+            **fields,
+        }
+        response = await api.post("/task_runs/", json=body)
+        assert response.status_code == 201, response.text
+        result: Json = response.json()
+        return result
+
+    return make
