@@ -62,7 +62,11 @@ async def _seed(durations: bool) -> Seeded:
             await client.set_flow_run_state(run_id, Running())
             for index, (task_name, ok) in enumerate(tasks):
                 task_run = await client.create_task_run(
-                    _task(task_name), run_id, "0", name=f"{task_name}-0", state=Running(),
+                    _task(task_name),
+                    run_id,
+                    "0",
+                    name=f"{task_name}-0",
+                    state=Running(),
                     id=uuid.UUID(int=run_id.int + index + 1),
                 )
                 end = Completed() if ok else Failed(message="bad row")
@@ -74,14 +78,29 @@ async def _seed(durations: bool) -> Seeded:
                     run_id, Failed(message="Flow run encountered an exception: ValueError")
                 )
 
-        await run(NIGHTLY, etl, "nightly-etl",
-                  [("extract", True), ("transform", True), ("load", True)],
-                  "Completed", ["nightly", "prod"], {"day": "2024-05-01"})
-        await run(BROKEN, etl, "broken-etl", [("extract", True), ("transform", False)],
-                  "Failed", ["prod"], {"day": "2024-04-30"})
+        await run(
+            NIGHTLY,
+            etl,
+            "nightly-etl",
+            [("extract", True), ("transform", True), ("load", True)],
+            "Completed",
+            ["nightly", "prod"],
+            {"day": "2024-05-01"},
+        )
+        await run(
+            BROKEN,
+            etl,
+            "broken-etl",
+            [("extract", True), ("transform", False)],
+            "Failed",
+            ["prod"],
+            {"day": "2024-04-30"},
+        )
         await run(WEEKLY, report, "weekly-report", [("render", True)], None, [], {})
         await client.create_flow_run(
-            flow_id=report, id=LATER, name="later-report",
+            flow_id=report,
+            id=LATER,
+            name="later-report",
             state=Scheduled(scheduled_time=BASE_TIME + timedelta(hours=2)),
         )
         logs = [
@@ -118,8 +137,10 @@ async def _pin(database_url: str, names: dict[str, str] | None) -> None:
     try:
         async with db.write() as session:
             runs = (
-                await session.execute(sa.select(FlowRun).order_by(FlowRun.created, FlowRun.name))
-            ).scalars().all()
+                (await session.execute(sa.select(FlowRun).order_by(FlowRun.created, FlowRun.name)))
+                .scalars()
+                .all()
+            )
             for i, run in enumerate(runs):
                 start = BASE_TIME + timedelta(minutes=2 * i)
                 if names and run.name in names:
@@ -133,12 +154,16 @@ async def _pin(database_url: str, names: dict[str, str] | None) -> None:
                     run.end_time = start + timedelta(seconds=3 + 7 * i)
                     run.total_run_time = run.end_time - start
                 tasks = (
-                    await session.execute(
-                        sa.select(TaskRun)
-                        .where(TaskRun.flow_run_id == run.id)
-                        .order_by(TaskRun.created, TaskRun.name)
+                    (
+                        await session.execute(
+                            sa.select(TaskRun)
+                            .where(TaskRun.flow_run_id == run.id)
+                            .order_by(TaskRun.created, TaskRun.name)
+                        )
                     )
-                ).scalars().all()
+                    .scalars()
+                    .all()
+                )
                 for j, task_run in enumerate(tasks):
                     task_start = start + timedelta(seconds=j + 0.5)
                     task_run.created = task_start
@@ -149,10 +174,14 @@ async def _pin(database_url: str, names: dict[str, str] | None) -> None:
                         task_run.end_time = task_start + timedelta(milliseconds=250 * (j + 1))
                         task_run.total_run_time = task_run.end_time - task_start
                 logs = (
-                    await session.execute(
-                        sa.select(Log).where(Log.flow_run_id == run.id).order_by(Log.timestamp)
+                    (
+                        await session.execute(
+                            sa.select(Log).where(Log.flow_run_id == run.id).order_by(Log.timestamp)
+                        )
                     )
-                ).scalars().all()
+                    .scalars()
+                    .all()
+                )
                 for k, log in enumerate(logs):
                     log.timestamp = start + timedelta(milliseconds=100 * k)
     finally:

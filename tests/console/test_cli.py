@@ -6,9 +6,9 @@ import json
 import uuid
 
 import pytest
+from prefect_console.cli.main import app
 from typer.testing import CliRunner
 
-from prefect_console.cli.main import app
 from tests.console.seed import Seeded
 
 runner = CliRunner()
@@ -131,7 +131,9 @@ def test_config_view_hides_secrets_unless_asked(monkeypatch: pytest.MonkeyPatch)
     assert "PREFECT_UI_REFRESH_SECONDS='2.0' (from defaults)" in defaults
 
 
-def test_profile_option_selects_a_profile(prefect_home: object, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_profile_option_selects_a_profile(
+    prefect_home: object, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from pathlib import Path
 
     Path(str(prefect_home), "profiles.toml").write_text(

@@ -6,11 +6,10 @@ import importlib
 from collections.abc import Iterator
 
 import pytest
+from prefect_console.cli.main import app
+from prefect_console.ops.registry import BY_COMMAND, VERBS, TuiAction, Verb
 from textual.binding import Binding
 from typer.main import get_command
-
-from prefect_console.cli.main import app
-from prefect_console.ops.registry import BY_COMMAND, VERBS, TuiAction
 
 
 def cli_verbs() -> Iterator[str]:
@@ -45,10 +44,7 @@ def test_every_registered_verb_is_a_cli_verb() -> None:
 
 
 @pytest.mark.parametrize("verb", VERBS, ids=lambda v: v.command)
-def test_verb_is_a_tui_action_or_says_why_not(verb: object) -> None:
-    from prefect_console.ops.registry import Verb
-
-    assert isinstance(verb, Verb)
+def test_verb_is_a_tui_action_or_says_why_not(verb: Verb) -> None:
     assert (verb.tui is None) != (verb.cli_only is None), (
         f"{verb.command}: give exactly one of a TUI action or a cli_only reason"
     )
@@ -57,14 +53,12 @@ def test_verb_is_a_tui_action_or_says_why_not(verb: object) -> None:
         assert callable(getattr(importlib.import_module(module), name))
 
 
-@pytest.mark.parametrize("verb", [v for v in VERBS if v.tui], ids=lambda v: v.command)
-def test_tui_action_exists_and_is_bound(verb: object) -> None:
-    tui = getattr(verb, "tui")
+@pytest.mark.parametrize("verb", [v for v in VERBS if v.tui], ids=lambda v: str(v.command))
+def test_tui_action_exists_and_is_bound(verb: Verb) -> None:
+    tui = verb.tui
     assert isinstance(tui, TuiAction)
     cls = resolve(tui.target)
     assert callable(getattr(cls, f"action_{tui.action}", None)), f"{cls} lacks {tui.action}"
     bindings = [b for b in getattr(cls, "BINDINGS", []) if isinstance(b, Binding)]
-    keys = {
-        key.strip(): b.action for b in bindings for key in b.key.split(",")
-    }
+    keys = {key.strip(): b.action for b in bindings for key in b.key.split(",")}
     assert keys.get(tui.key) == tui.action, f"{tui.key!r} is not bound to {tui.action} on {cls}"

@@ -6,9 +6,9 @@ import uuid
 
 import pytest
 from prefect.client.orchestration import get_client
-
 from prefect_console import ops
 from prefect_console.ops.states import parse_states
+
 from tests.console.seed import INJECTION, Seeded
 
 
@@ -25,7 +25,9 @@ async def test_list_flow_runs_limit_and_filters(seeded: Seeded) -> None:
         assert len(await ops.list_flow_runs(client, limit=2)) == 2
         failed = await ops.list_flow_runs(client, state=["FAILED"])
         by_name = await ops.list_flow_runs(client, state=["completed", "Running"])
-        late_or_failed = await ops.list_flow_runs(client, state=["Scheduled"], state_type=["FAILED"])
+        late_or_failed = await ops.list_flow_runs(
+            client, state=["Scheduled"], state_type=["FAILED"]
+        )
         etl = await ops.list_flow_runs(client, flow_name=["etl"])
     assert [r.id for r in failed] == [seeded.broken]
     assert {r.id for r in by_name} == {seeded.nightly, seeded.weekly}
@@ -54,9 +56,17 @@ async def test_unknown_flow_run_is_not_found(seeded: Seeded) -> None:
 
 async def test_logs_are_paged_in_order_with_head_and_tail(seeded: Seeded) -> None:
     async with get_client() as client:
-        every = [log.message async for log in ops.flow_run_logs(client, seeded.nightly, page_size=2)]
-        head = [log.message async for log in ops.flow_run_logs(client, seeded.nightly, head=3, page_size=2)]
-        tail = [log.message async for log in ops.flow_run_logs(client, seeded.nightly, tail=3, page_size=2)]
+        every = [
+            log.message async for log in ops.flow_run_logs(client, seeded.nightly, page_size=2)
+        ]
+        head = [
+            log.message
+            async for log in ops.flow_run_logs(client, seeded.nightly, head=3, page_size=2)
+        ]
+        tail = [
+            log.message
+            async for log in ops.flow_run_logs(client, seeded.nightly, tail=3, page_size=2)
+        ]
     assert every == [
         "[INFO] starting extract",
         INJECTION,
@@ -76,7 +86,10 @@ async def test_server_status_of_the_embedded_store(store: str) -> None:
 
 
 def test_parse_states_tells_names_from_types() -> None:
-    assert parse_states(["COMPLETED", "late", "Completed"]) == (["COMPLETED"], ["Completed", "Late"])
+    assert parse_states(["COMPLETED", "late", "Completed"]) == (
+        ["COMPLETED"],
+        ["Completed", "Late"],
+    )
     with pytest.raises(ops.ConsoleError) as info:
         parse_states(["nope"])
     assert info.value.usage

@@ -9,9 +9,9 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from prefect_console.tui.screens.flow_run import FlowRunScreen
 from textual.pilot import Pilot
 
-from prefect_console.tui.screens.flow_run import FlowRunScreen
 from tests.console.seed import Seeded
 from tests.console.tui_helpers import make_app, wait_for, wait_loaded
 
@@ -28,7 +28,9 @@ def test_runs_list(snap_compare: SnapCompare, sqlite_seeded: Seeded, size: tuple
 
 
 @pytest.mark.parametrize("size", SIZES)
-def test_run_detail(snap_compare: SnapCompare, sqlite_seeded: Seeded, size: tuple[int, int]) -> None:
+def test_run_detail(
+    snap_compare: SnapCompare, sqlite_seeded: Seeded, size: tuple[int, int]
+) -> None:
     async def open_run(pilot: Pilot[Any]) -> None:
         app = pilot.app
         await wait_loaded(pilot)

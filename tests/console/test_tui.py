@@ -2,18 +2,28 @@
 
 from __future__ import annotations
 
-from textual.widgets import DataTable, Log
+import os
+import socket
+import subprocess
+import sys
+import urllib.request
+from pathlib import Path
 
+import pytest
 from prefect_console.tui.screens.flow_run import FlowRunScreen
 from prefect_console.tui.screens.flow_runs import FlowRunsScreen
 from prefect_console.tui.widgets import ContextBar, StatusLine
+from textual.widgets import DataTable, Log
+
 from tests.console.seed import Seeded
 from tests.console.tui_helpers import make_app, wait_for, wait_loaded
 
 
 def table_text(table: DataTable[object]) -> list[list[str]]:
-    return [[str(getattr(cell, "plain", cell)) for cell in table.get_row_at(i)]
-            for i in range(table.row_count)]
+    return [
+        [str(getattr(cell, "plain", cell)) for cell in table.get_row_at(i)]
+        for i in range(table.row_count)
+    ]
 
 
 async def test_runs_table_shows_seeded_runs_with_state_words(sqlite_seeded: Seeded) -> None:
@@ -119,10 +129,7 @@ async def test_new_runs_and_state_changes_appear_on_refresh(sqlite_seeded: Seede
         assert rows[table.cursor_row][1] == "broken-etl"
 
 
-async def test_unreachable_api_is_shown_as_stale(monkeypatch: object) -> None:
-    import pytest
-
-    assert isinstance(monkeypatch, pytest.MonkeyPatch)
+async def test_unreachable_api_is_shown_as_stale(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PREFECT_API_URL", "http://127.0.0.1:9/api")
     monkeypatch.setenv("PREFECT_CLIENT_MAX_RETRIES", "0")
     app = make_app()
@@ -132,3 +139,49 @@ async def test_unreachable_api_is_shown_as_stale(monkeypatch: object) -> None:
         assert status.has_class("stale")
         assert "API unreachable" in str(status.render())
         assert "API http://127.0.0.1:9/api" in str(app.screen.query_one(ContextBar).render())
+
+
+async def test_recovers_when_the_api_comes_back(
+    sqlite_seeded: Seeded, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Stale while nothing listens; fresh again once a real server answers on that URL."""
+    port = free_port()
+    monkeypatch.setenv("PREFECT_API_URL", f"http://127.0.0.1:{port}/api")
+    monkeypatch.setenv("PREFECT_CLIENT_MAX_RETRIES", "0")
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_loaded(pilot)
+        screen = app.screen
+        assert isinstance(screen, FlowRunsScreen)
+        assert screen.query_one(StatusLine).has_class("stale")
+        server = subprocess.Popen(
+            [str(Path(sys.executable).parent / "prefect"), "server", "start", "--port", str(port)],
+            env={k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"},
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        try:
+            await wait_for(pilot, lambda: _answers(port), steps=3000)
+            screen.loaded = False
+            await pilot.press("r")
+            await wait_for(pilot, lambda: screen.loaded)
+            assert not screen.query_one(StatusLine).has_class("stale")
+            names = [row[1] for row in table_text(screen.query_one(DataTable))]
+            assert "nightly-etl" in names
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _answers(port: int) -> bool:
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/health", timeout=1) as reply:
+            return bool(reply.status == 200)
+    except OSError:
+        return False

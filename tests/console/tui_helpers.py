@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from prefect_console.tui.app import ConsoleApp
 from textual.pilot import Pilot
 
-from prefect_console.tui.app import ConsoleApp
 from tests.console.seed import FROZEN_NOW
 
 

@@ -7,7 +7,6 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-
 from prefect._time import now
 
 Json = dict[str, Any]
@@ -30,22 +29,45 @@ async def world(api, set_state) -> Json:  # type: ignore[no-untyped-def]
     later = (base + timedelta(hours=2)).isoformat()
     a = await run(etl, "alpha", tags=["prod", "db"], flow_version="1", idempotency_key="ka")
     b = await run(etl, "beta", tags=["dev"], flow_version="2", work_queue_name="q1")
-    c = await run(ml, "gamma_100%", state={"type": "SCHEDULED",
-                                            "state_details": {"scheduled_time": later}})
+    c = await run(
+        ml, "gamma_100%", state={"type": "SCHEDULED", "state_details": {"scheduled_time": later}}
+    )
     await set_state(a["id"], "RUNNING")
     await set_state(a["id"], "COMPLETED")
     await set_state(b["id"], "RUNNING")
     await set_state(b["id"], "FAILED", name="TimedOut")
 
-    parent_task = (await api.post("/task_runs/", json={
-        "flow_run_id": a["id"], "task_key": "sub", "dynamic_key": "0", "name": "sub-0",
-        "tags": ["heavy"]})).json()
-    plain_task = (await api.post("/task_runs/", json={
-        "flow_run_id": b["id"], "task_key": "t", "dynamic_key": "0", "name": "plain"})).json()
+    parent_task = (
+        await api.post(
+            "/task_runs/",
+            json={
+                "flow_run_id": a["id"],
+                "task_key": "sub",
+                "dynamic_key": "0",
+                "name": "sub-0",
+                "tags": ["heavy"],
+            },
+        )
+    ).json()
+    plain_task = (
+        await api.post(
+            "/task_runs/",
+            json={"flow_run_id": b["id"], "task_key": "t", "dynamic_key": "0", "name": "plain"},
+        )
+    ).json()
     await set_state(plain_task["id"], "RUNNING", kind="task_runs")
     d = await run(ml, "delta", parent_task_run_id=parent_task["id"])
-    return {"etl": etl, "ml": ml, "a": a, "b": b, "c": c, "d": d,
-            "parent_task": parent_task, "plain_task": plain_task, "base": base}
+    return {
+        "etl": etl,
+        "ml": ml,
+        "a": a,
+        "b": b,
+        "c": c,
+        "d": d,
+        "parent_task": parent_task,
+        "plain_task": plain_task,
+        "base": base,
+    }
 
 
 def names(rows: list[Json]) -> list[str]:
@@ -55,8 +77,10 @@ def names(rows: list[Json]) -> list[str]:
 async def flow_runs(api, body: Json) -> list[str]:  # type: ignore[no-untyped-def]
     response = await api.post("/flow_runs/filter", json=body)
     assert response.status_code == 200, response.text
-    count = await api.post("/flow_runs/count", json={k: v for k, v in body.items()
-                                                     if k not in ("sort", "limit", "offset")})
+    count = await api.post(
+        "/flow_runs/count",
+        json={k: v for k, v in body.items() if k not in ("sort", "limit", "offset")},
+    )
     if "limit" not in body and "offset" not in body:
         assert count.json() == len(response.json())
     return names(response.json())
@@ -80,12 +104,17 @@ async def test_flow_run_fields(api, world) -> None:
     assert await fr(tags={"is_null_": False}) == ["alpha", "beta"]
     assert await fr(state={"type": {"any_": ["COMPLETED", "FAILED"]}}) == ["alpha", "beta"]
     assert await fr(state={"type": {"not_any_": ["COMPLETED", "FAILED"]}}) == [
-        "delta", "gamma_100%"]
+        "delta",
+        "gamma_100%",
+    ]
     assert await fr(state={"name": {"any_": ["TimedOut"]}}) == ["beta"]
     assert await fr(state={"name": {"not_any_": ["TimedOut", "Pending"]}}) == [
-        "alpha", "gamma_100%"]
-    assert await fr(state={"operator": "or_", "type": {"any_": ["SCHEDULED"]},
-                           "name": {"any_": ["TimedOut"]}}) == ["beta", "gamma_100%"]
+        "alpha",
+        "gamma_100%",
+    ]
+    assert await fr(
+        state={"operator": "or_", "type": {"any_": ["SCHEDULED"]}, "name": {"any_": ["TimedOut"]}}
+    ) == ["beta", "gamma_100%"]
     assert await fr(flow_version={"any_": ["2"]}) == ["beta"]
     assert await fr(work_queue_name={"any_": ["q1"]}) == ["beta"]
     assert await fr(idempotency_key={"any_": ["ka"]}) == ["alpha"]
@@ -96,7 +125,10 @@ async def test_flow_run_fields(api, world) -> None:
     assert await fr(parent_task_run_id={"any_": [w["parent_task"]["id"]]}) == ["delta"]
     assert await fr(parent_flow_run_id={"any_": [w["a"]["id"]]}) == ["delta"]
     assert await fr(parent_flow_run_id={"not_any_": [w["a"]["id"]]}) == [
-        "alpha", "beta", "gamma_100%"]
+        "alpha",
+        "beta",
+        "gamma_100%",
+    ]
 
 
 async def test_flow_run_times(api, world) -> None:
@@ -117,8 +149,9 @@ async def test_flow_run_times(api, world) -> None:
 
 
 async def test_operator_or_across_fields(api, world) -> None:
-    body = {"flow_runs": {"operator": "or_", "name": {"any_": ["alpha"]},
-                          "tags": {"any_": ["dev"]}}}
+    body = {
+        "flow_runs": {"operator": "or_", "name": {"any_": ["alpha"]}, "tags": {"any_": ["dev"]}}
+    }
     assert await flow_runs(api, body) == ["alpha", "beta"]
     body["flow_runs"]["operator"] = "and_"
     assert await flow_runs(api, body) == []
@@ -127,13 +160,17 @@ async def test_operator_or_across_fields(api, world) -> None:
 async def test_relations(api, world) -> None:
     w = world
     assert await flow_runs(api, {"flows": {"name": {"any_": ["ml-train"]}}}) == [
-        "delta", "gamma_100%"]
+        "delta",
+        "gamma_100%",
+    ]
     assert await flow_runs(api, {"flows": {"tags": {"all_": ["prod"]}}}) == ["alpha", "beta"]
     assert await flow_runs(api, {"task_runs": {"state": {"type": {"any_": ["RUNNING"]}}}}) == [
-        "beta"]
+        "beta"
+    ]
     assert await flow_runs(api, {"task_runs": {}}) == ["alpha", "beta"]
-    assert await flow_runs(api, {"flows": {"id": {"any_": [w["etl"]["id"]]}},
-                                 "flow_runs": {"tags": {"any_": ["dev"]}}}) == ["beta"]
+    assert await flow_runs(
+        api, {"flows": {"id": {"any_": [w["etl"]["id"]]}}, "flow_runs": {"tags": {"any_": ["dev"]}}}
+    ) == ["beta"]
 
     async def flows(body: Json) -> list[str]:
         response = await api.post("/flows/filter", json=body)
@@ -142,8 +179,7 @@ async def test_relations(api, world) -> None:
         assert count == len(response.json())
         return names(response.json())
 
-    assert await flows({"flow_runs": {"state": {"type": {"any_": ["SCHEDULED"]}}}}) == [
-        "ml-train"]
+    assert await flows({"flow_runs": {"state": {"type": {"any_": ["SCHEDULED"]}}}}) == ["ml-train"]
     assert await flows({"task_runs": {"name": {"any_": ["plain"]}}}) == ["etl"]
     assert await flows({"flows": {"name": {"like_": "train"}}}) == ["ml-train"]
     assert await flows({"flows": {"tags": {"is_null_": True}}}) == ["ml-train"]
@@ -179,16 +215,22 @@ async def test_task_run_fields(api, world) -> None:
     assert await tr(flow_run_id={"any_": [w["b"]["id"]]}) == ["plain"]
     assert await tr(flow_run_id={"is_null_": True}) == []
     assert await tr(operator="or_", name={"any_": ["plain"]}, tags={"any_": ["heavy"]}) == [
-        "plain", "sub-0"]
+        "plain",
+        "sub-0",
+    ]
 
 
 async def test_task_run_relations(api, world) -> None:
     assert await task_runs(api, {"flow_runs": {"name": {"any_": ["alpha"]}}}) == ["sub-0"]
     assert await task_runs(api, {"flows": {"name": {"any_": ["etl"]}}}) == ["plain", "sub-0"]
     assert await task_runs(api, {"flows": {"name": {"any_": ["ml-train"]}}}) == []
-    assert await task_runs(api, {"flows": {"name": {"any_": ["etl"]}},
-                                 "flow_runs": {"state": {"type": {"any_": ["FAILED"]}}}}) == [
-        "plain"]
+    assert await task_runs(
+        api,
+        {
+            "flows": {"name": {"any_": ["etl"]}},
+            "flow_runs": {"state": {"type": {"any_": ["FAILED"]}}},
+        },
+    ) == ["plain"]
 
 
 async def ordered(api, resource: str, sort: str, **extra: Any) -> list[str]:  # type: ignore[no-untyped-def]
@@ -202,14 +244,30 @@ async def test_flow_run_sorts(api, world) -> None:
     assert await ordered(api, "flow_runs", "NAME_DESC") == ["gamma_100%", "delta", "beta", "alpha"]
     # expected start: alpha, beta, delta were created in that order; gamma is 2 h ahead
     assert await ordered(api, "flow_runs", "EXPECTED_START_TIME_ASC") == [
-        "alpha", "beta", "delta", "gamma_100%"]
+        "alpha",
+        "beta",
+        "delta",
+        "gamma_100%",
+    ]
     assert await ordered(api, "flow_runs", "EXPECTED_START_TIME_DESC") == [
-        "gamma_100%", "delta", "beta", "alpha"]
+        "gamma_100%",
+        "delta",
+        "beta",
+        "alpha",
+    ]
     # start time falls back to the expected start time for runs that have not started
     assert await ordered(api, "flow_runs", "START_TIME_DESC") == [
-        "gamma_100%", "delta", "beta", "alpha"]
+        "gamma_100%",
+        "delta",
+        "beta",
+        "alpha",
+    ]
     assert await ordered(api, "flow_runs", "START_TIME_ASC") == [
-        "alpha", "beta", "delta", "gamma_100%"]
+        "alpha",
+        "beta",
+        "delta",
+        "gamma_100%",
+    ]
     assert (await ordered(api, "flow_runs", "END_TIME_DESC"))[:2] == ["beta", "alpha"]
     assert (await ordered(api, "flow_runs", "NEXT_SCHEDULED_START_TIME_ASC"))[0] == "gamma_100%"
     by_id = await api.post("/flow_runs/filter", json={"sort": "ID_DESC"})
@@ -223,8 +281,9 @@ async def test_task_run_and_flow_sorts(api, world) -> None:
     assert await ordered(api, "task_runs", "NAME_DESC") == ["sub-0", "plain"]
     assert await ordered(api, "task_runs", "EXPECTED_START_TIME_ASC") == ["sub-0", "plain"]
     assert await ordered(api, "task_runs", "EXPECTED_START_TIME_DESC") == ["plain", "sub-0"]
-    await api.post(f"/task_runs/{world['plain_task']['id']}/set_state",
-                   json={"state": {"type": "COMPLETED"}})
+    await api.post(
+        f"/task_runs/{world['plain_task']['id']}/set_state", json={"state": {"type": "COMPLETED"}}
+    )
     assert await ordered(api, "task_runs", "END_TIME_DESC") == ["plain", "sub-0"]
     assert len(await ordered(api, "task_runs", "NEXT_SCHEDULED_START_TIME_ASC")) == 2
     assert len(await ordered(api, "task_runs", "ID_DESC", limit=1)) == 1

@@ -19,8 +19,13 @@ def report(run_id: str, flow_run_id: str, states: list[Json], **fields: Any) -> 
     current = states[-1] if states else fields.pop("state", None)
     return {
         "task_run": {
-            "id": run_id, "flow_run_id": flow_run_id, "task_key": "mod.t",
-            "dynamic_key": run_id[:8], "name": f"t-{run_id[:4]}", "state": current, **fields,
+            "id": run_id,
+            "flow_run_id": flow_run_id,
+            "task_key": "mod.t",
+            "dynamic_key": run_id[:8],
+            "name": f"t-{run_id[:4]}",
+            "state": current,
+            **fields,
         },
         "states": states,
     }
@@ -31,8 +36,16 @@ async def test_insert_then_update_and_dedupe(api, make_flow_run) -> None:
     t0 = now()
     run_id = str(uuid.uuid4())
     pending, running = state("PENDING", t0), state("RUNNING", t0 + timedelta(seconds=1))
-    first = [report(run_id, flow_run["id"], [pending, running], run_count=1,
-                    start_time=running["timestamp"], tags=["a"])]
+    first = [
+        report(
+            run_id,
+            flow_run["id"],
+            [pending, running],
+            run_count=1,
+            start_time=running["timestamp"],
+            tags=["a"],
+        )
+    ]
     response = await api.post("/task_runs/report", json=first)
     assert response.status_code == 200
     assert response.json() == {"task_runs": 1, "states": 2}
@@ -47,11 +60,21 @@ async def test_insert_then_update_and_dedupe(api, make_flow_run) -> None:
 
     done = state("COMPLETED", t0 + timedelta(seconds=3))
     # the running state repeated alongside the new one is skipped by id
-    update = [report(run_id, flow_run["id"], [running, done], run_count=1,
-                     start_time=running["timestamp"], end_time=done["timestamp"],
-                     total_run_time=2.0)]
+    update = [
+        report(
+            run_id,
+            flow_run["id"],
+            [running, done],
+            run_count=1,
+            start_time=running["timestamp"],
+            end_time=done["timestamp"],
+            total_run_time=2.0,
+        )
+    ]
     assert (await api.post("/task_runs/report", json=update)).json() == {
-        "task_runs": 1, "states": 1}
+        "task_runs": 1,
+        "states": 1,
+    }
     stored = (await api.get(f"/task_runs/{run_id}")).json()
     assert stored["state_type"] == "COMPLETED" and stored["state"]["id"] == done["id"]
     assert stored["end_time"] is not None and stored["total_run_time"] == "PT2S"
@@ -65,21 +88,31 @@ async def test_large_batch(api, make_flow_run) -> None:
     batch = []
     for i in range(1000):
         run_id = str(uuid.uuid4())
-        states = [state("PENDING", t0), state("RUNNING", t0 + timedelta(milliseconds=i)),
-                  state("COMPLETED", t0 + timedelta(seconds=1, milliseconds=i))]
+        states = [
+            state("PENDING", t0),
+            state("RUNNING", t0 + timedelta(milliseconds=i)),
+            state("COMPLETED", t0 + timedelta(seconds=1, milliseconds=i)),
+        ]
         batch.append(report(run_id, flow_run["id"], states))
     response = await api.post("/task_runs/report", json=batch)
     assert response.status_code == 200
     assert response.json() == {"task_runs": 1000, "states": 3000}
-    count = await api.post("/task_runs/count", json={
-        "task_runs": {"state": {"type": {"any_": ["COMPLETED"]}}},
-        "flow_runs": {"id": {"any_": [flow_run["id"]]}}})
+    count = await api.post(
+        "/task_runs/count",
+        json={
+            "task_runs": {"state": {"type": {"any_": ["COMPLETED"]}}},
+            "flow_runs": {"id": {"any_": [flow_run["id"]]}},
+        },
+    )
     assert count.json() == 1000
     # half of them again plus new ones: updates and inserts in one request
-    mixed = batch[:500] + [report(str(uuid.uuid4()), flow_run["id"], [state("PENDING", t0)])
-                           for _ in range(10)]
+    mixed = batch[:500] + [
+        report(str(uuid.uuid4()), flow_run["id"], [state("PENDING", t0)]) for _ in range(10)
+    ]
     assert (await api.post("/task_runs/report", json=mixed)).json() == {
-        "task_runs": 510, "states": 10}
+        "task_runs": 510,
+        "states": 10,
+    }
     assert (await api.post("/task_runs/count", json={})).json() == 1010
 
 
@@ -88,8 +121,7 @@ async def test_current_state_only_and_empty(api, make_flow_run) -> None:
     run_id = str(uuid.uuid4())
     current = state("COMPLETED", now())
     body = [report(run_id, flow_run["id"], [], state=current)]
-    assert (await api.post("/task_runs/report", json=body)).json() == {
-        "task_runs": 1, "states": 1}
+    assert (await api.post("/task_runs/report", json=body)).json() == {"task_runs": 1, "states": 1}
     assert (await api.get(f"/task_run_states/{current['id']}")).status_code == 200
     assert (await api.post("/task_runs/report", json=[])).json() == {"task_runs": 0, "states": 0}
 

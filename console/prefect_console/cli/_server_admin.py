@@ -4,12 +4,12 @@ from __future__ import annotations
 
 
 async def reset_database(url: str) -> None:
-    from prefect_server.database import admin
+    from prefect_server.database.admin import reset_database as reset
 
-    await admin.reset_database(url)
+    await reset(url)
 
 
 async def upgrade_database(url: str) -> bool:
-    from prefect_server.database import admin
+    from prefect_server.database.admin import upgrade_database as upgrade
 
-    return bool(await admin.upgrade_database(url))
+    return bool(await upgrade(url))

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 
@@ -14,6 +13,11 @@ def dialect_of(session: AsyncSession) -> str:
 
 def insert(session: AsyncSession, table: Any) -> Any:
     """An INSERT that supports `on_conflict_do_nothing` on this session's backend."""
+    # imported here: only the dialect in use is loaded
     if dialect_of(session) == "postgresql":
+        from sqlalchemy.dialects import postgresql
+
         return postgresql.insert(table)
+    from sqlalchemy.dialects import sqlite
+
     return sqlite.insert(table)

@@ -35,8 +35,9 @@ def _on_sqlite_connect(dbapi_connection: Any, _record: Any, timeout: float) -> N
     # Take transaction control away from the driver so that our BEGIN is the one issued.
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
+    # the busy timeout first: switching to WAL takes a lock another process may hold
     cursor.execute(f"PRAGMA busy_timeout={int(timeout * 1000)}")
+    cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()

@@ -13,7 +13,6 @@ from typing import Any
 import sqlalchemy as sa
 from prefect.schemas import filters as f
 from prefect.schemas.sorting import FlowRunSort, FlowSort, LogSort, TaskRunSort
-from sqlalchemy.dialects import postgresql
 from sqlalchemy.sql.elements import ColumnElement
 
 from prefect_server.database import orm
@@ -89,6 +88,8 @@ def _time(col: Any, flt: f.TimeFilter | None) -> list[Condition]:
 def _tag_present(col: Any, tags: list[str], dialect: str) -> Condition:
     """The JSON list column holds at least one of `tags`."""
     if dialect == "postgresql":
+        from sqlalchemy.dialects import postgresql
+
         jsonb: Any = sa.type_coerce(col, postgresql.JSONB)
         condition: Condition = jsonb.has_any(sa.cast(tags, postgresql.ARRAY(sa.String())))
         return condition
@@ -102,7 +103,9 @@ def _tags(col: Any, flt: f.TagsFilter | None, dialect: str) -> list[Condition]:
     out: list[Condition] = []
     if flt.all_ is not None:
         if dialect == "postgresql":
-            out.append(sa.type_coerce(col, postgresql.JSONB).contains(flt.all_))
+            from sqlalchemy.dialects.postgresql import JSONB
+
+            out.append(sa.type_coerce(col, JSONB).contains(flt.all_))
         else:
             out.extend(_tag_present(col, [tag], dialect) for tag in flt.all_)
     if flt.any_ is not None:

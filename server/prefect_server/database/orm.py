@@ -29,7 +29,7 @@ NAMING_CONVENTION = {
 
 class Base(DeclarativeBase):
     metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
-    type_annotation_map = {datetime: Timestamp(), timedelta: Seconds(), dict[str, Any]: JSONType}
+    type_annotation_map = {datetime: Timestamp(), timedelta: Seconds(), dict[str, Any]: JSONType()}
 
     id: Mapped[uuid.UUID] = mapped_column(sa.Uuid(), primary_key=True, default=uuid.uuid4)
     created: Mapped[datetime] = mapped_column(default=now)
@@ -37,11 +37,11 @@ class Base(DeclarativeBase):
 
 
 def _json_list() -> Mapped[list[Any]]:
-    return mapped_column(JSONType, default=list, nullable=False)
+    return mapped_column(JSONType(), default=list, nullable=False)
 
 
 def _json_dict() -> Mapped[dict[str, Any]]:
-    return mapped_column(JSONType, default=dict, nullable=False)
+    return mapped_column(JSONType(), default=dict, nullable=False)
 
 
 class Flow(Base):
@@ -58,7 +58,7 @@ class _StateColumns:
     timestamp: Mapped[datetime] = mapped_column(default=now)
     message: Mapped[str | None] = mapped_column(sa.Text())
     state_details: Mapped[dict[str, Any]] = _json_dict()
-    data: Mapped[Any] = mapped_column(JSONType, nullable=True)
+    data: Mapped[Any] = mapped_column(JSONType(), nullable=True)
 
 
 class FlowRunState(_StateColumns, Base):
@@ -123,8 +123,8 @@ class FlowRun(_RunColumns, Base):
     auto_scheduled: Mapped[bool] = mapped_column(default=False)
     infrastructure_document_id: Mapped[uuid.UUID | None] = mapped_column(sa.Uuid())
     infrastructure_pid: Mapped[str | None]
-    created_by: Mapped[dict[str, Any] | None] = mapped_column(JSONType, nullable=True)
-    job_variables: Mapped[dict[str, Any] | None] = mapped_column(JSONType, nullable=True)
+    created_by: Mapped[dict[str, Any] | None] = mapped_column(JSONType(), nullable=True)
+    job_variables: Mapped[dict[str, Any] | None] = mapped_column(JSONType(), nullable=True)
 
     state: Mapped[FlowRunState | None] = relationship(
         primaryjoin="foreign(FlowRun.state_id) == FlowRunState.id",

@@ -38,12 +38,14 @@ TASK_COLUMNS = (
 )
 
 
-def log_lines(record: LogRecord) -> list[str]:
-    """A log record as display lines: time, level, then the message (continuations indented)."""
+def log_lines(record: LogRecord, task_names: dict[uuid.UUID, str] | None = None) -> list[str]:
+    """A log record as display lines: time, level, task, message (continuations indented)."""
     stamp = record.timestamp.astimezone().strftime("%H:%M:%S")
     level = present.level_name(record.level)
     lines = strip_controls(record.message).splitlines() or [""]
-    head = f"{stamp} {level:<7} {lines[0]}"
+    task = (task_names or {}).get(record.task_run_id) if record.task_run_id else None
+    source = f"{present.sanitize_cell(task)}: " if task else ""
+    head = f"{stamp} {level:<7} {source}{lines[0]}"
     return [head, *(f"{'':17}{line}" for line in lines[1:])]
 
 
@@ -62,6 +64,7 @@ class FlowRunScreen(ConsoleScreen):
         self.flow_run_id = flow_run_id
         self.flow_run: FlowRun | None = None
         self._flow_name: str | None = None
+        self._task_names: dict[uuid.UUID, str] = {}
         self._log_offset = 0
         self._loading = False
         self._updated: datetime | None = None
@@ -138,6 +141,7 @@ class FlowRunScreen(ConsoleScreen):
         else:
             self.flow_run = flow_run
             self._show_header(flow_run)
+            self._task_names = {t.id: t.name for t in task_runs}
             self._show_tasks(task_runs)
             self._append_logs(records)
             self._updated = self.console.clock()
@@ -198,6 +202,6 @@ class FlowRunScreen(ConsoleScreen):
     def _append_logs(self, records: list[LogRecord]) -> None:
         if not records:
             return
-        lines = [line for record in records for line in log_lines(record)]
+        lines = [line for record in records for line in log_lines(record, self._task_names)]
         self.query_one(Log).write_lines(lines)
         self._log_offset += len(records)

@@ -1,0 +1,116 @@
+"""Regenerate the console's screenshots (`make screenshots`).
+
+Runs a few real flows with the SDK in a throw-away PREFECT_HOME (the embedded store),
+pins their times and names so the pictures do not change from one run to the next, then
+drives `prefect ui` headless and saves SVGs of the runs list and of a run's screen at
+80x24 and 160x48 into screenshots/. Run ids are random, so the run screen's `id` line is
+the one thing that differs between regenerations.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+OUT = ROOT / "screenshots"
+SIZES = [(80, 24), (160, 48)]
+
+
+def run_flows() -> None:
+    from prefect.flows import flow
+    from prefect.logging import get_run_logger
+    from prefect.tasks import task
+
+    @task
+    def extract(day: str) -> list[int]:
+        get_run_logger().info("[INFO] reading rows for %s", day)
+        return [1, 2, 3]
+
+    @task
+    def transform(rows: list[int]) -> list[int]:
+        if not rows:
+            raise ValueError("no rows")
+        return [r * 10 for r in rows]
+
+    @task
+    def load(rows: list[int]) -> int:
+        get_run_logger().warning("slow load\n  retrying in 1s")
+        return len(rows)
+
+    @flow(name="etl", flow_run_name="nightly-etl", log_prints=True)
+    def etl(day: str = "2024-05-01") -> int:
+        loaded = load(transform(extract(day)))
+        print(f"loaded {loaded} rows")
+        return loaded
+
+    @flow(name="etl", flow_run_name="broken-etl")
+    def broken_etl(day: str = "2024-04-30") -> int:
+        return len(transform([]))
+
+    sys.path.insert(0, str(ROOT / "examples"))
+    from hello_flow import hello_flow  # type: ignore[import-not-found]
+
+    hello_flow.with_options(flow_run_name="hello-world")()
+    try:
+        broken_etl()
+    except ValueError as exc:  # failing is this flow's job: its Failed run is what we want
+        print(f"(broken-etl failed as intended: {exc})")
+    etl()
+
+
+async def name_subflows() -> None:
+    """Subflows get random names; give them fixed ones so the pictures stay the same."""
+    from prefect.client.orchestration import get_client
+
+    async with get_client() as client:
+        for index, run in enumerate(await client.read_flow_runs()):
+            if run.parent_task_run_id is not None:
+                await client.update_flow_run(run.id, name=f"subflow-{index}")
+
+
+async def shoot(width: int, height: int) -> None:
+    from prefect_console.tui.app import ConsoleApp
+    from prefect_console.tui.screens.flow_run import FlowRunScreen
+
+    from tests.console.seed import FROZEN_NOW
+    from tests.console.tui_helpers import wait_for, wait_loaded
+
+    app = ConsoleApp(clock=lambda: FROZEN_NOW, refresh_seconds=3600)
+    async with app.run_test(size=(width, height)) as pilot:
+        await wait_loaded(pilot)
+        app.save_screenshot(str(OUT / f"flow_runs_{width}x{height}.svg"))
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, FlowRunScreen) and app.screen.loaded)
+        app.save_screenshot(str(OUT / f"flow_run_{width}x{height}.svg"))
+        await pilot.press("q")
+
+
+def main() -> None:
+    home = tempfile.mkdtemp(prefix="prefect-screenshots-")
+    os.environ["PREFECT_HOME"] = home
+    for name in ("PREFECT_API_URL", "PREFECT_PROFILE", "PREFECT_SERVER_DATABASE_CONNECTION_URL"):
+        os.environ.pop(name, None)
+    os.environ["TZ"] = "UTC"
+    time.tzset()
+    sys.path.insert(0, str(ROOT))
+    run_flows()
+    asyncio.run(name_subflows())
+    from prefect.settings import get_current_settings
+
+    from tests.console.seed import pin_times
+
+    pin_times(get_current_settings().server_database_connection_url, names=None)
+    OUT.mkdir(exist_ok=True)
+    for width, height in SIZES:
+        asyncio.run(shoot(width, height))
+    for path in sorted(OUT.glob("*.svg")):
+        print(path.relative_to(ROOT))
+
+
+if __name__ == "__main__":
+    main()
