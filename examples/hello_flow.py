@@ -1,8 +1,8 @@
 """The README's first flow: greetings as tasks, logs, printed lines and a subflow.
 
-    python examples/hello_flow.py            # embedded store in $PREFECT_HOME, nothing to start
-    prefect flow-run ls                      # shows the run
-    PREFECT_API_URL=http://127.0.0.1:4200/api python examples/hello_flow.py   # via a server
+python examples/hello_flow.py            # embedded store in $PREFECT_HOME, nothing to start
+prefect flow-run ls                      # shows the run
+PREFECT_API_URL=http://127.0.0.1:4200/api python examples/hello_flow.py   # via a server
 """
 
 from __future__ import annotations

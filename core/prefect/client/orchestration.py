@@ -419,7 +419,7 @@ class PrefectClient:
         defaults: this route carries every task run of a flow, so bytes and per-item Python
         work are what it costs.
         """
-        content = _batch_adapter(TaskRunReport).dump_json(reports, exclude_defaults=True)
+        content = _batch_adapter(TaskRunReport).dump_json(reports, exclude_none=True)
         response = await self.request("POST", "/task_runs/report", content=content)
         result: dict[str, int] = response.json()
         return result

@@ -19,9 +19,7 @@ class PrefectBaseModel(BaseModel):
     is a 422 with the field's name instead of a silently ignored condition.
     """
 
-    model_config = ConfigDict(
-        extra="ignore", populate_by_name=True, validate_assignment=False, defer_build=True
-    )
+    model_config = ConfigDict(extra="ignore", populate_by_name=True, validate_assignment=False)
 
     def to_json_dict(self, **kwargs: Any) -> dict[str, Any]:
         """The object as JSON-compatible data, as it travels on the wire."""
@@ -29,7 +27,7 @@ class PrefectBaseModel(BaseModel):
 
 
 class ActionBaseModel(PrefectBaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True, defer_build=True)
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
 
 class ObjectBaseModel(PrefectBaseModel):

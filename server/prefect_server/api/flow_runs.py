@@ -5,17 +5,12 @@ from __future__ import annotations
 import uuid
 
 from fastapi import APIRouter, Body, Depends, HTTPException, Response, status
+from prefect.schemas.actions import FlowRunCreate, FlowRunUpdate, SetStateBody
+from prefect.schemas.filters import CountRequest, FlowRunFilterRequest
 from prefect.schemas.objects import FlowRun
 from prefect.schemas.responses import OrchestrationResult, SetStateStatus
 
 from prefect_server.api import convert
-from prefect_server.api.bodies import (
-    CountRequest,
-    FlowRunCreate,
-    FlowRunFilterRequest,
-    FlowRunUpdate,
-    SetStateBody,
-)
 from prefect_server.api.dependencies import get_db, not_found
 from prefect_server.database.engine import Database
 from prefect_server.models import flow_runs as models

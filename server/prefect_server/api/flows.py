@@ -5,10 +5,11 @@ from __future__ import annotations
 import uuid
 
 from fastapi import APIRouter, Body, Depends, Response, status
+from prefect.schemas.actions import FlowCreate
+from prefect.schemas.filters import CountRequest, FlowFilterRequest
 from prefect.schemas.objects import Flow
 
 from prefect_server.api import convert
-from prefect_server.api.bodies import CountRequest, FlowCreate, FlowFilterRequest
 from prefect_server.api.dependencies import get_db, not_found
 from prefect_server.database.engine import Database
 from prefect_server.models import flows as models

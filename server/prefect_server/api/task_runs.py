@@ -5,17 +5,13 @@ from __future__ import annotations
 import uuid
 
 from fastapi import APIRouter, Body, Depends, HTTPException, Response, status
-from prefect.schemas.actions import TaskRunReport
+from prefect.schemas.actions import SetStateBody, TaskRunCreate, TaskRunReport
+from prefect.schemas.filters import CountRequest, TaskRunFilterRequest
 from prefect.schemas.objects import TaskRun
 from prefect.schemas.responses import OrchestrationResult, SetStateStatus
 
 from prefect_server.api import convert
-from prefect_server.api.bodies import (
-    CountRequest,
-    SetStateBody,
-    TaskRunCreate,
-    TaskRunFilterRequest,
-)
+from prefect_server.api.bulk import bulk_body, bulk_openapi
 from prefect_server.api.dependencies import get_db, not_found
 from prefect_server.database.engine import Database
 from prefect_server.models import task_run_reports
@@ -39,9 +35,10 @@ async def create_task_run(
     return convert.task_run(row)
 
 
-@router.post("/report")
+@router.post("/report", openapi_extra=bulk_openapi(TaskRunReport))
 async def report_task_runs(
-    reports: list[TaskRunReport], db: Database = Depends(get_db)
+    reports: list[TaskRunReport] = Depends(bulk_body(TaskRunReport)),
+    db: Database = Depends(get_db),
 ) -> dict[str, int]:
     async with db.write() as session:
         runs, states = await task_run_reports.store_reports(session, reports)
