@@ -8,9 +8,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
 
+    from prefect.client.orchestration import PrefectClient
     from rich.console import Console
-
-    from prefect_console.ops._client import OrchestrationClient
 
 T = TypeVar("T")
 
@@ -28,7 +27,7 @@ def console() -> Console:
     return Console(highlight=False, markup=False, emoji=False, soft_wrap=False)
 
 
-def run_with_client(fn: Callable[[OrchestrationClient], Awaitable[T]]) -> T:
+def run_with_client(fn: Callable[[PrefectClient], Awaitable[T]]) -> T:
     """Open a client (embedded store or PREFECT_API_URL), run `fn` with it, close it."""
 
     import asyncio

@@ -12,11 +12,11 @@ from prefect_console.cli._options import Output, OutputFormat
 if TYPE_CHECKING:
     from datetime import datetime
 
+    from prefect.client.orchestration import PrefectClient
     from prefect.schemas.objects import FlowRun, Log, TaskRun
     from rich.table import Table
     from rich.text import Text
 
-    from prefect_console.ops._client import OrchestrationClient
     from prefect_console.ops.flow_runs import FlowRunDetail
 
 app = typer.Typer(help="Inspect flow runs.", no_args_is_help=True)
@@ -40,7 +40,7 @@ def ls(
     from prefect_console.ops import flow_names, list_flow_runs
 
     async def fetch(
-        client: OrchestrationClient,
+        client: PrefectClient,
     ) -> tuple[list[FlowRun], dict[uuid.UUID, str]]:
         runs = await list_flow_runs(
             client,

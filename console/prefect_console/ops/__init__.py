@@ -1,6 +1,6 @@
 """Operations: one function per console verb, shared by the CLI and the TUI.
 
-Each takes a client (anything with Prefect 3's client method names, see `_client`) and
+Each takes a `prefect.client.orchestration.PrefectClient` and
 typed arguments, and returns typed results; nothing here prints or draws.
 
     async with get_client() as client:

@@ -11,9 +11,8 @@ from prefect_console.ops.errors import ConsoleError, NotFound
 from prefect_console.ops.states import parse_states, state_filter
 
 if TYPE_CHECKING:
+    from prefect.client.orchestration import PrefectClient
     from prefect.schemas.objects import Flow, FlowRun, Log, TaskRun
-
-    from prefect_console.ops._client import OrchestrationClient
 
 # the API refuses pages over 1,000; a few hundred keeps each answer quick
 LOG_PAGE_SIZE = 200
@@ -30,7 +29,7 @@ def parse_flow_run_id(value: str | uuid.UUID) -> uuid.UUID:
 
 
 async def list_flow_runs(
-    client: OrchestrationClient,
+    client: PrefectClient,
     *,
     limit: int = 15,
     offset: int = 0,
@@ -55,7 +54,7 @@ async def list_flow_runs(
     )
 
 
-async def flow_names(client: OrchestrationClient, runs: Iterable[FlowRun]) -> dict[uuid.UUID, str]:
+async def flow_names(client: PrefectClient, runs: Iterable[FlowRun]) -> dict[uuid.UUID, str]:
     """Names of the flows of `runs`, in one request."""
     from prefect.schemas.filters import FlowFilter, IdFilter
 
@@ -66,7 +65,7 @@ async def flow_names(client: OrchestrationClient, runs: Iterable[FlowRun]) -> di
     return {flow.id: flow.name for flow in flows}
 
 
-async def read_flow_run(client: OrchestrationClient, flow_run_id: uuid.UUID) -> FlowRun:
+async def read_flow_run(client: PrefectClient, flow_run_id: uuid.UUID) -> FlowRun:
     from prefect.exceptions import ObjectNotFound
 
     try:
@@ -76,7 +75,7 @@ async def read_flow_run(client: OrchestrationClient, flow_run_id: uuid.UUID) -> 
 
 
 async def list_task_runs_of(
-    client: OrchestrationClient, flow_run_id: uuid.UUID, *, limit: int = TASK_RUN_LIMIT
+    client: PrefectClient, flow_run_id: uuid.UUID, *, limit: int = TASK_RUN_LIMIT
 ) -> list[TaskRun]:
     """Task runs of one flow run, in the order they were expected to start."""
     from prefect.schemas.filters import FlowRunFilter, IdFilter
@@ -101,7 +100,7 @@ class FlowRunDetail:
 
 
 async def inspect_flow_run(
-    client: OrchestrationClient, flow_run_id: uuid.UUID, *, with_task_runs: bool = True
+    client: PrefectClient, flow_run_id: uuid.UUID, *, with_task_runs: bool = True
 ) -> FlowRunDetail:
     """A flow run with its state, its flow and (optionally) its task runs."""
     from prefect.exceptions import ObjectNotFound
@@ -116,7 +115,7 @@ async def inspect_flow_run(
 
 
 async def read_logs_page(
-    client: OrchestrationClient,
+    client: PrefectClient,
     flow_run_id: uuid.UUID,
     *,
     offset: int = 0,
@@ -135,7 +134,7 @@ async def read_logs_page(
 
 
 async def flow_run_logs(
-    client: OrchestrationClient,
+    client: PrefectClient,
     flow_run_id: uuid.UUID,
     *,
     head: int | None = None,

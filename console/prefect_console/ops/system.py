@@ -8,9 +8,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from prefect.client.orchestration import PrefectClient
     from prefect.settings import Settings
-
-    from prefect_console.ops._client import OrchestrationClient
 
 OBFUSCATED = "********"
 EMBEDDED = "embedded"
@@ -78,7 +77,7 @@ class ServerStatus:
     error: str | None = None
 
 
-async def server_status(client: OrchestrationClient, settings: Settings) -> ServerStatus:
+async def server_status(client: PrefectClient, settings: Settings) -> ServerStatus:
     """Whether the API answers its health check (the embedded store always should)."""
     try:
         problem = await client.api_healthcheck()

@@ -22,9 +22,8 @@ from textual.binding import Binding, BindingType
 from prefect_console.ops.registry import mutating_actions
 
 if TYPE_CHECKING:
+    from prefect.client.orchestration import PrefectClient
     from prefect.settings import Settings
-
-    from prefect_console.ops._client import OrchestrationClient
 
 ClientFactory = Callable[[], AbstractAsyncContextManager[Any]]
 
@@ -69,7 +68,7 @@ class ConsoleApp(App[None]):
         self.api_label = api_label(self.settings)
         self._client_factory = client_factory or _default_client
         self._client_cm: AbstractAsyncContextManager[Any] | None = None
-        self._client: OrchestrationClient | None = None
+        self._client: PrefectClient | None = None
         self._client_lock = asyncio.Lock()
         # 16-colour friendly: the theme maps onto the terminal's own ANSI palette
         self.theme = "ansi-dark"
@@ -84,7 +83,7 @@ class ConsoleApp(App[None]):
 
         self.push_screen(FlowRunsScreen())
 
-    async def client(self) -> OrchestrationClient:
+    async def client(self) -> PrefectClient:
         """The shared client, opened on first use (and again after a failed open)."""
         async with self._client_lock:
             if self._client is None:
