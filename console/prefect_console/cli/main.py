@@ -7,6 +7,8 @@ the commands that use them.
 
 from __future__ import annotations
 
+import atexit
+import gc
 import sys
 from typing import Annotated
 
@@ -96,6 +98,9 @@ def ui(
 
 
 def main() -> None:
+    # Registered first, so it runs last: skip the interpreter's final garbage collections
+    # over the schemas and ORM metadata a command loaded (~0.5 s on a small machine).
+    atexit.register(gc.freeze)
     app()
 
 
