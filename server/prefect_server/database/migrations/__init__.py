@@ -5,4 +5,4 @@
 head of `versions/`.
 """
 
-HEAD = "0001_initial"
+HEAD = "0002_pg_sort_indexes"
