@@ -56,7 +56,14 @@ async def _integrity_error(request: Request, exc: Exception) -> JSONResponse:
 
 def build_app(database: Database | None = None) -> FastAPI:
     """The app with its routes; `database` is the open store (else the lifespan opens one)."""
-    app = FastAPI(title="Prefect API", version=prefect.__version__)
+    # the schema and the docs live under /api, beside the routes they describe, as in Prefect
+    app = FastAPI(
+        title="Prefect API",
+        version=prefect.__version__,
+        openapi_url="/api/openapi.json",
+        docs_url="/api/docs",
+        redoc_url=None,
+    )
     app.state.database = database
     for router in (
         root.router,

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import pytest
-
 import prefect
+import pytest
 
 EXPECTED = [
     "Flow",

@@ -126,3 +126,72 @@ async def test_malformed_filters_are_422(api) -> None:
         response = await api.post("/flow_runs/filter", json=body)
         assert response.status_code == 422, body
         assert response.json()["detail"][0]["msg"]
+
+
+async def test_paginate(api, make_flow_run, set_state) -> None:
+    runs = [await make_flow_run(name=f"run-{i}") for i in range(5)]
+    await set_state(runs[0]["id"], "RUNNING")
+    first = (await api.post("/flow_runs/paginate", json={"limit": 2, "sort": "NAME_ASC"})).json()
+    assert [r["name"] for r in first["results"]] == ["run-0", "run-1"]
+    assert (first["count"], first["limit"], first["pages"], first["page"]) == (5, 2, 3, 1)
+    third = await api.post("/flow_runs/paginate", json={"limit": 2, "page": 3, "sort": "NAME_ASC"})
+    assert [r["name"] for r in third.json()["results"]] == ["run-4"]
+    running = await api.post(
+        "/flow_runs/paginate", json={"flow_runs": {"state": {"type": {"any_": ["RUNNING"]}}}}
+    )
+    assert [r["id"] for r in running.json()["results"]] == [runs[0]["id"]]
+    assert running.json()["results"][0]["state"]["type"] == "RUNNING"
+    assert running.json()["count"] == 1 and running.json()["pages"] == 1
+    for body in ({"page": 0}, {"limit": 0}, {"flow_runs": {"nope": 1}}):
+        assert (await api.post("/flow_runs/paginate", json=body)).status_code == 422, body
+
+
+async def test_bulk_delete_with_filter_and_limit(
+    api, make_flow_run, make_task_run, set_state
+) -> None:
+    doomed = [await make_flow_run(tags=["old"]) for _ in range(3)]
+    kept = await make_flow_run(tags=["new"])
+    task = await make_task_run(doomed[0]["id"])
+    await api.post(
+        "/logs/",
+        json=[{"name": "l", "level": 20, "message": "m", "flow_run_id": doomed[0]["id"]}],
+    )
+    body = {"flow_runs": {"tags": {"all_": ["old"]}}, "limit": 2}
+
+    first = await api.post("/flow_runs/bulk_delete", json=body)
+    assert first.status_code == 200
+    deleted = first.json()["deleted"]
+    assert len(deleted) == 2 and set(deleted) <= {r["id"] for r in doomed}
+    second = (await api.post("/flow_runs/bulk_delete", json=body)).json()["deleted"]
+    assert len(second) == 1 and set(deleted + second) == {r["id"] for r in doomed}
+    assert (await api.post("/flow_runs/bulk_delete", json=body)).json() == {"deleted": []}
+
+    assert [r["id"] for r in (await api.post("/flow_runs/filter", json={})).json()] == [kept["id"]]
+    assert (await api.get(f"/task_runs/{task['id']}")).status_code == 404
+    assert (await api.post("/logs/filter", json={})).json() == []
+    assert (await api.get(f"/flow_run_states/{doomed[0]['state']['id']}")).status_code == 404
+
+
+async def test_bulk_delete_bounds(api, make_flow_run) -> None:
+    await make_flow_run()
+    for body in ({"limit": 0}, {"limit": 201}, {"flow_runs": {"id": "x"}}, {"deployments": {}}):
+        response = await api.post("/flow_runs/bulk_delete", json=body)
+        assert response.status_code == 422, body
+    # no filter at all: every run, up to the default limit
+    assert len((await api.post("/flow_runs/bulk_delete")).json()["deleted"]) == 1
+
+
+async def test_labels_merge(api, make_flow_run) -> None:
+    run = await make_flow_run(labels={"team": "data", "tier": 1})
+    response = await api.patch(f"/flow_runs/{run['id']}/labels", json={"tier": 2, "env": "prod"})
+    assert response.status_code == 204
+    stored = (await api.get(f"/flow_runs/{run['id']}")).json()
+    assert stored["labels"] == {"team": "data", "tier": 2, "env": "prod"}
+    assert stored["name"] == run["name"]
+
+    missing = await api.patch(f"/flow_runs/{uuid.uuid4()}/labels", json={"a": "b"})
+    assert missing.status_code == 404 and missing.json()["detail"] == "Flow run not found"
+    for body in ({"nested": {"a": 1}}, ["a"], {"list": [1]}):
+        bad = await api.patch(f"/flow_runs/{run['id']}/labels", json=body)
+        assert bad.status_code == 422, body
+    assert (await api.get(f"/flow_runs/{run['id']}")).json()["labels"] == stored["labels"]

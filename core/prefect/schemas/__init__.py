@@ -5,9 +5,9 @@ Names and fields follow Prefect 3's REST API.
 
 - `objects`: what the API returns (Flow, FlowRun, TaskRun, State, Log, ...).
 - `actions`: request bodies that create or change objects (FlowRunCreate, StateCreate, ...).
-- `filters`: bodies of the `/filter` and `/count` routes.
+- `filters`: bodies of the `/filter`, `/count`, `/paginate`, `/history` and bulk routes.
 - `sorting`: sort orders accepted by those routes.
-- `responses`: the orchestration result of `set_state`.
+- `responses`: the orchestration result of `set_state`, pages, history, the run graph.
 """
 
 from prefect.schemas import actions, filters, objects, responses, sorting

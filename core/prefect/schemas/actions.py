@@ -53,6 +53,12 @@ class FlowUpdate(ActionBaseModel):
     tags: list[str] | None = None
 
 
+class TaskRunUpdate(ActionBaseModel):
+    """Body of `PATCH /task_runs/{id}`."""
+
+    name: str | None = None
+
+
 class FlowRunCreate(ActionBaseModel):
     # a client may choose the id, so that it can refer to the run before the store answers
     id: uuid.UUID | None = None

@@ -10,10 +10,10 @@ so the SDK never imports a database library.
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Literal, TypeAlias
 
-from pydantic import Field
+from pydantic import AliasChoices, Field, field_validator, model_validator
 
 from prefect.schemas._base import ActionBaseModel
 from prefect.schemas.objects import StateType
@@ -211,3 +211,93 @@ LogFilterLevel = LevelFilter
 LogFilterTimestamp = TimeFilter
 LogFilterFlowRunId = IdFilter
 LogFilterTaskRunId = NullableIdFilter
+
+
+# -- paginate, history and bulk bodies ------------------------------------------------
+
+
+class _PaginateBody(_RunFilterBody):
+    # a page is chosen with `page`; an `offset` sent as well is ignored
+    page: int = Field(default=1, ge=1)
+    limit: int = Field(default=200, ge=1, le=1000)
+
+
+class FlowPaginateRequest(_PaginateBody):
+    """Body of `POST /flows/paginate`."""
+
+    sort: FlowSort = FlowSort.NAME_ASC
+
+
+class FlowRunPaginateRequest(_PaginateBody):
+    """Body of `POST /flow_runs/paginate`."""
+
+    sort: FlowRunSort = FlowRunSort.ID_DESC
+
+
+class TaskRunPaginateRequest(_PaginateBody):
+    """Body of `POST /task_runs/paginate`."""
+
+    sort: TaskRunSort = TaskRunSort.ID_DESC
+
+
+# A dashboard asks for tens of buckets; more than this is a mistake, not a chart.
+MAX_HISTORY_INTERVALS = 500
+
+
+class HistoryRequest(ActionBaseModel):
+    """Body of `POST /flow_runs/history`: run counts per state in each time interval.
+
+    Prefect 3 clients send `history_interval_seconds`; older ones `history_interval`
+    (seconds or an ISO 8601 duration). Either is accepted.
+    """
+
+    history_start: datetime
+    history_end: datetime
+    history_interval_seconds: timedelta = Field(
+        validation_alias=AliasChoices("history_interval_seconds", "history_interval")
+    )
+    flows: FlowFilter | None = None
+    flow_runs: FlowRunFilter | None = None
+    task_runs: TaskRunFilter | None = None
+    deployments: _Unsupported = None
+    work_pools: _Unsupported = None
+    work_queues: _Unsupported = None
+
+    @field_validator("history_start", "history_end")
+    @classmethod
+    def _utc(cls, value: datetime) -> datetime:
+        # a naive time is UTC, as everywhere on the wire; comparing it needs a zone
+        return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+    @model_validator(mode="after")
+    def _bounded(self) -> HistoryRequest:
+        if self.history_interval_seconds < timedelta(seconds=1):
+            raise ValueError("history_interval_seconds must be at least 1 second")
+        if self.history_end < self.history_start:
+            raise ValueError("history_end must not be before history_start")
+        if self.interval_count() > MAX_HISTORY_INTERVALS:
+            raise ValueError(
+                f"{self.interval_count()} intervals requested; at most "
+                f"{MAX_HISTORY_INTERVALS}: use a longer interval or a shorter range"
+            )
+        return self
+
+    def interval_count(self) -> int:
+        span = self.history_end - self.history_start
+        return -(-span // self.history_interval_seconds)  # ceiling division
+
+
+# Prefect deletes at most this many runs per bulk request.
+BULK_OPERATION_LIMIT = 200
+
+
+class FlowRunBulkDeleteRequest(ActionBaseModel):
+    """Body of `POST /flow_runs/bulk_delete`: the runs matching the filters, up to `limit`."""
+
+    flows: FlowFilter | None = None
+    flow_runs: FlowRunFilter | None = None
+    task_runs: TaskRunFilter | None = None
+    deployments: _Unsupported = None
+    work_pools: _Unsupported = None
+    work_pool_queues: _Unsupported = None
+    limit: int = Field(default=BULK_OPERATION_LIMIT, ge=1, le=BULK_OPERATION_LIMIT)

@@ -7,10 +7,13 @@ import uuid
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
-from pydantic import Field, PrivateAttr
+from pydantic import Field, PrivateAttr, StrictBool, StrictFloat, StrictInt
 
 from prefect._time import now
 from prefect.schemas._base import ObjectBaseModel, PrefectBaseModel
+
+# `PATCH /flow_runs/{id}/labels`: label values are scalars, as in Prefect 3
+KeyValueLabels = dict[str, StrictBool | StrictInt | StrictFloat | str]
 
 
 class StateType(enum.StrEnum):

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import enum
+import uuid
+from datetime import datetime, timedelta
 from typing import Literal
 
 from pydantic import Field
 
 from prefect.schemas._base import PrefectBaseModel
-from prefect.schemas.objects import State
+from prefect.schemas.objects import Flow, FlowRun, State, StateType, TaskRun, TaskRunResult
 
 
 class SetStateStatus(enum.StrEnum):
@@ -54,3 +56,62 @@ class OrchestrationResult(PrefectBaseModel):
     state: State | None = None
     status: SetStateStatus
     details: StateResponseDetails = Field(discriminator="type")
+
+
+# -- paginate, history, bulk delete, graph ------------------------------------------
+
+
+class _Page(PrefectBaseModel):
+    count: int
+    limit: int
+    pages: int
+    page: int
+
+
+class FlowPaginationResponse(_Page):
+    results: list[Flow]
+
+
+class FlowRunPaginationResponse(_Page):
+    results: list[FlowRun]
+
+
+class TaskRunPaginationResponse(_Page):
+    results: list[TaskRun]
+
+
+class HistoryResponseState(PrefectBaseModel):
+    """The runs of one interval that are in one state (by type and name)."""
+
+    state_type: StateType
+    state_name: str
+    count_runs: int
+    sum_estimated_run_time: timedelta
+    sum_estimated_lateness: timedelta
+
+
+class HistoryResponse(PrefectBaseModel):
+    """One interval of `POST /flow_runs/history`: [interval_start, interval_end)."""
+
+    interval_start: datetime
+    interval_end: datetime
+    states: list[HistoryResponseState]
+
+
+class FlowRunBulkDeleteResponse(PrefectBaseModel):
+    deleted: list[uuid.UUID]
+
+
+class DependencyResult(PrefectBaseModel):
+    """A task run in `GET /flow_runs/{id}/graph`, with the task runs it consumed."""
+
+    id: uuid.UUID
+    name: str
+    upstream_dependencies: list[TaskRunResult]
+    state: State | None = None
+    expected_start_time: datetime | None = None
+    start_time: datetime | None = None
+    end_time: datetime | None = None
+    total_run_time: timedelta | None = None
+    estimated_run_time: timedelta | None = None
+    untrackable_result: bool = False

@@ -5,15 +5,32 @@ from __future__ import annotations
 import uuid
 
 from fastapi import APIRouter, Body, Depends, HTTPException, Response, status
+from prefect._time import now
 from prefect.schemas.actions import FlowRunCreate, FlowRunUpdate, SetStateBody
-from prefect.schemas.filters import CountRequest, FlowRunFilterRequest
-from prefect.schemas.objects import FlowRun
-from prefect.schemas.responses import OrchestrationResult, SetStateStatus
+from prefect.schemas.filters import (
+    CountRequest,
+    FlowRunBulkDeleteRequest,
+    FlowRunFilterRequest,
+    FlowRunPaginateRequest,
+    HistoryRequest,
+)
+from prefect.schemas.objects import FlowRun, KeyValueLabels
+from prefect.schemas.responses import (
+    DependencyResult,
+    FlowRunBulkDeleteResponse,
+    FlowRunPaginationResponse,
+    HistoryResponse,
+    OrchestrationResult,
+    SetStateStatus,
+)
 
 from prefect_server.api import convert
 from prefect_server.api.dependencies import get_db, not_found
+from prefect_server.api.pagination import page_count, page_request
 from prefect_server.database.engine import Database
 from prefect_server.models import flow_runs as models
+from prefect_server.models.graph import flow_run_graph
+from prefect_server.models.history import flow_run_history
 from prefect_server.orchestration.transition import propose_state
 
 router = APIRouter(prefix="/flow_runs", tags=["Flow Runs"])
@@ -90,3 +107,59 @@ async def set_flow_run_state(
     accepted = result.status == SetStateStatus.ACCEPT
     response.status_code = status.HTTP_201_CREATED if accepted else status.HTTP_200_OK
     return result
+
+
+@router.post("/paginate")
+async def paginate_flow_runs(
+    body: FlowRunPaginateRequest = Body(default_factory=FlowRunPaginateRequest),
+    db: Database = Depends(get_db),
+) -> FlowRunPaginationResponse:
+    request = page_request(body, FlowRunFilterRequest)
+    async with db.read() as session:
+        count = await models.count_flow_runs(session, request)
+        rows = await models.read_flow_runs(session, request)
+    return FlowRunPaginationResponse(
+        results=[convert.flow_run(row) for row in rows],
+        count=count,
+        limit=body.limit,
+        pages=page_count(count, body.limit),
+        page=body.page,
+    )
+
+
+@router.post("/history")
+async def read_flow_run_history(
+    body: HistoryRequest, db: Database = Depends(get_db)
+) -> list[HistoryResponse]:
+    async with db.read() as session:
+        return await flow_run_history(session, body, now())
+
+
+@router.post("/bulk_delete")
+async def bulk_delete_flow_runs(
+    body: FlowRunBulkDeleteRequest = Body(default_factory=FlowRunBulkDeleteRequest),
+    db: Database = Depends(get_db),
+) -> FlowRunBulkDeleteResponse:
+    async with db.write() as session:
+        deleted = await models.bulk_delete_flow_runs(session, body)
+    return FlowRunBulkDeleteResponse(deleted=deleted)
+
+
+@router.get("/{id}/graph")
+async def read_flow_run_graph(
+    id: uuid.UUID, db: Database = Depends(get_db)
+) -> list[DependencyResult]:
+    async with db.read() as session:
+        if await models.read_flow_run(session, id) is None:
+            not_found("Flow run")
+        return await flow_run_graph(session, id, now())
+
+
+@router.patch("/{id}/labels", status_code=status.HTTP_204_NO_CONTENT)
+async def update_flow_run_labels(
+    id: uuid.UUID, labels: KeyValueLabels = Body(...), db: Database = Depends(get_db)
+) -> None:
+    async with db.write() as session:
+        found = await models.update_flow_run_labels(session, id, labels)
+    if not found:
+        not_found("Flow run")

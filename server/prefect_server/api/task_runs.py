@@ -5,14 +5,19 @@ from __future__ import annotations
 import uuid
 
 from fastapi import APIRouter, Body, Depends, HTTPException, Response, status
-from prefect.schemas.actions import SetStateBody, TaskRunCreate, TaskRunReport
-from prefect.schemas.filters import CountRequest, TaskRunFilterRequest
+from prefect.schemas.actions import SetStateBody, TaskRunCreate, TaskRunReport, TaskRunUpdate
+from prefect.schemas.filters import CountRequest, TaskRunFilterRequest, TaskRunPaginateRequest
 from prefect.schemas.objects import TaskRun
-from prefect.schemas.responses import OrchestrationResult, SetStateStatus
+from prefect.schemas.responses import (
+    OrchestrationResult,
+    SetStateStatus,
+    TaskRunPaginationResponse,
+)
 
 from prefect_server.api import convert
 from prefect_server.api.bulk import bulk_body, bulk_openapi
 from prefect_server.api.dependencies import get_db, not_found
+from prefect_server.api.pagination import page_count, page_request
 from prefect_server.database.engine import Database
 from prefect_server.models import task_run_reports
 from prefect_server.models import task_runs as models
@@ -84,3 +89,39 @@ async def set_task_run_state(
     accepted = result.status == SetStateStatus.ACCEPT
     response.status_code = status.HTTP_201_CREATED if accepted else status.HTTP_200_OK
     return result
+
+
+@router.patch("/{id}", status_code=status.HTTP_204_NO_CONTENT)
+async def update_task_run(
+    id: uuid.UUID, task_run: TaskRunUpdate, db: Database = Depends(get_db)
+) -> None:
+    async with db.write() as session:
+        found = await models.update_task_run(session, id, task_run)
+    if not found:
+        not_found("Task run")
+
+
+@router.delete("/{id}", status_code=status.HTTP_204_NO_CONTENT)
+async def delete_task_run(id: uuid.UUID, db: Database = Depends(get_db)) -> None:
+    async with db.write() as session:
+        found = await models.delete_task_run(session, id)
+    if not found:
+        not_found("Task run")
+
+
+@router.post("/paginate")
+async def paginate_task_runs(
+    body: TaskRunPaginateRequest = Body(default_factory=TaskRunPaginateRequest),
+    db: Database = Depends(get_db),
+) -> TaskRunPaginationResponse:
+    request = page_request(body, TaskRunFilterRequest)
+    async with db.read() as session:
+        count = await models.count_task_runs(session, request)
+        rows = await models.read_task_runs(session, request)
+    return TaskRunPaginationResponse(
+        results=[convert.task_run(row) for row in rows],
+        count=count,
+        limit=body.limit,
+        pages=page_count(count, body.limit),
+        page=body.page,
+    )

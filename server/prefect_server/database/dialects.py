@@ -21,3 +21,13 @@ def insert(session: AsyncSession, table: Any) -> Any:
     from sqlalchemy.dialects import sqlite
 
     return sqlite.insert(table)
+
+
+def seconds_between(dialect: str, later: Any, earlier: Any) -> Any:
+    """SQL for `later - earlier` in seconds (float), for two timestamp expressions."""
+    import sqlalchemy as sa
+
+    if dialect == "postgresql":
+        return sa.cast(sa.func.extract("epoch", later - earlier), sa.Float())
+    # SQLite stores UTC text that julianday() reads; a day is 86400 s
+    return (sa.func.julianday(later) - sa.func.julianday(earlier)) * 86400.0

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
+from typing import Any
 
 import sqlalchemy as sa
 from prefect.schemas.actions import FlowRunCreate, FlowRunUpdate, StateCreate
-from prefect.schemas.filters import CountRequest, FlowRunFilterRequest
+from prefect.schemas.filters import CountRequest, FlowRunBulkDeleteRequest, FlowRunFilterRequest
 from prefect.schemas.objects import StateType
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -94,7 +96,7 @@ async def read_flow_runs(session: AsyncSession, body: FlowRunFilterRequest) -> l
     return list((await session.execute(stmt)).scalars())
 
 
-async def count_flow_runs(session: AsyncSession, body: CountRequest) -> int:
+async def count_flow_runs(session: AsyncSession, body: CountRequest | FlowRunFilterRequest) -> int:
     stmt = (
         sa.select(sa.func.count())
         .select_from(orm.FlowRun)
@@ -107,16 +109,60 @@ async def delete_flow_run(session: AsyncSession, run_id: uuid.UUID) -> bool:
     """Delete the run with its states, task runs (and theirs) and logs; False if unknown."""
     if await session.get(orm.FlowRun, run_id) is None:
         return False
-    task_runs = sa.select(orm.TaskRun.id).where(orm.TaskRun.flow_run_id == run_id)
-    # explicit rather than relying on ON DELETE CASCADE, which SQLite only honours
-    # on connections that enabled foreign keys
+    await delete_runs_cascade(session, [run_id])
+    return True
+
+
+async def delete_runs_cascade(
+    session: AsyncSession, run_ids: Sequence[uuid.UUID] | sa.Select[uuid.UUID]
+) -> None:
+    """Delete flow runs (a list of ids or a query of them) with everything recorded under them.
+
+    Explicit rather than relying on ON DELETE CASCADE, which SQLite only honours on
+    connections that enabled foreign keys. Children go first: each statement re-evaluates
+    `run_ids`, so the runs must still exist while their children are found.
+    """
+    task_runs = sa.select(orm.TaskRun.id).where(orm.TaskRun.flow_run_id.in_(run_ids))
     statements = [
         sa.delete(orm.TaskRunState).where(orm.TaskRunState.task_run_id.in_(task_runs)),
-        sa.delete(orm.Log).where(orm.Log.flow_run_id == run_id),
-        sa.delete(orm.TaskRun).where(orm.TaskRun.flow_run_id == run_id),
-        sa.delete(orm.FlowRunState).where(orm.FlowRunState.flow_run_id == run_id),
-        sa.delete(orm.FlowRun).where(orm.FlowRun.id == run_id),
+        sa.delete(orm.Log).where(
+            sa.or_(orm.Log.flow_run_id.in_(run_ids), orm.Log.task_run_id.in_(task_runs))
+        ),
+        sa.delete(orm.TaskRun).where(orm.TaskRun.flow_run_id.in_(run_ids)),
+        sa.delete(orm.FlowRunState).where(orm.FlowRunState.flow_run_id.in_(run_ids)),
+        sa.delete(orm.FlowRun).where(orm.FlowRun.id.in_(run_ids)),
     ]
     for stmt in statements:
         await session.execute(stmt, execution_options={"synchronize_session": False})
+
+
+async def bulk_delete_flow_runs(
+    session: AsyncSession, body: FlowRunBulkDeleteRequest
+) -> list[uuid.UUID]:
+    """Delete up to `body.limit` runs matching the filters (oldest ids last); their ids."""
+    where = CountRequest(flows=body.flows, flow_runs=body.flow_runs, task_runs=body.task_runs)
+    stmt = (
+        sa.select(orm.FlowRun.id)
+        .where(*filters.flow_runs_where(where, dialect_of(session)))
+        .order_by(orm.FlowRun.id)
+        .limit(body.limit)
+    )
+    ids = list((await session.execute(stmt)).scalars())
+    if ids:
+        await delete_runs_cascade(session, ids)
+    return ids
+
+
+async def update_flow_run_labels(
+    session: AsyncSession, run_id: uuid.UUID, labels: dict[str, Any]
+) -> bool:
+    """Merge `labels` into the run's labels (given keys win); False if the run is unknown."""
+    # the row is locked on PostgreSQL so that two concurrent merges both land; SQLite's
+    # write transaction already holds the database lock
+    stmt = sa.select(orm.FlowRun).where(orm.FlowRun.id == run_id).with_for_update()
+    run = (await session.execute(stmt)).scalar_one_or_none()
+    if run is None:
+        return False
+    run.labels = {**(run.labels or {}), **labels}
+    await session.flush()
     return True

@@ -1,4 +1,4 @@
-"""Flows: idempotent create by name, read, filter, count."""
+"""Flows: idempotent create by name, read, update, filter, count, delete with their runs."""
 
 from __future__ import annotations
 
@@ -6,13 +6,14 @@ import uuid
 from typing import Any, cast
 
 import sqlalchemy as sa
-from prefect.schemas.actions import FlowCreate
+from prefect.schemas.actions import FlowCreate, FlowUpdate
 from prefect.schemas.filters import CountRequest, FlowFilterRequest
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from prefect_server.database import filters, orm
 from prefect_server.database.dialects import dialect_of, insert
+from prefect_server.models.flow_runs import delete_runs_cascade
 
 
 async def get_flow_by_name(session: AsyncSession, name: str) -> orm.Flow | None:
@@ -55,10 +56,35 @@ async def read_flows(session: AsyncSession, body: FlowFilterRequest) -> list[orm
     return list((await session.execute(stmt)).scalars())
 
 
-async def count_flows(session: AsyncSession, body: CountRequest) -> int:
+async def count_flows(session: AsyncSession, body: CountRequest | FlowFilterRequest) -> int:
     stmt = (
         sa.select(sa.func.count())
         .select_from(orm.Flow)
         .where(*filters.flows_where(body, dialect_of(session)))
     )
     return int((await session.execute(stmt)).scalar_one())
+
+
+async def update_flow(session: AsyncSession, flow_id: uuid.UUID, update: FlowUpdate) -> bool:
+    flow = await read_flow(session, flow_id)
+    if flow is None:
+        return False
+    # a field sent as null means "leave it", as in Prefect's update actions
+    for key, value in update.model_dump(exclude_unset=True, exclude_none=True).items():
+        setattr(flow, key, value)
+    await session.flush()
+    return True
+
+
+async def delete_flow(session: AsyncSession, flow_id: uuid.UUID) -> bool:
+    """Delete the flow with its runs, their task runs, states and logs; False if unknown."""
+    if await read_flow(session, flow_id) is None:
+        return False
+    await delete_runs_cascade(
+        session, sa.select(orm.FlowRun.id).where(orm.FlowRun.flow_id == flow_id)
+    )
+    await session.execute(
+        sa.delete(orm.Flow).where(orm.Flow.id == flow_id),
+        execution_options={"synchronize_session": False},
+    )
+    return True

@@ -1,4 +1,4 @@
-"""Task runs: create (idempotent on flow run, task key and dynamic key), read, filter."""
+"""Task runs: create (idempotent on flow run, task and dynamic key), read, filter, change."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import uuid
 from typing import Any
 
 import sqlalchemy as sa
-from prefect.schemas.actions import StateCreate, TaskRunCreate
+from prefect.schemas.actions import StateCreate, TaskRunCreate, TaskRunUpdate
 from prefect.schemas.filters import CountRequest, TaskRunFilterRequest
 from prefect.schemas.objects import StateType
 from sqlalchemy.exc import IntegrityError
@@ -86,10 +86,34 @@ async def read_task_runs(session: AsyncSession, body: TaskRunFilterRequest) -> l
     return list((await session.execute(stmt)).scalars())
 
 
-async def count_task_runs(session: AsyncSession, body: CountRequest) -> int:
+async def count_task_runs(session: AsyncSession, body: CountRequest | TaskRunFilterRequest) -> int:
     stmt = (
         sa.select(sa.func.count())
         .select_from(orm.TaskRun)
         .where(*filters.task_runs_where(body, dialect_of(session)))
     )
     return int((await session.execute(stmt)).scalar_one())
+
+
+async def update_task_run(session: AsyncSession, run_id: uuid.UUID, update: TaskRunUpdate) -> bool:
+    run = await read_task_run(session, run_id)
+    if run is None:
+        return False
+    for key, value in update.model_dump(exclude_unset=True, exclude_none=True).items():
+        setattr(run, key, value)
+    await session.flush()
+    return True
+
+
+async def delete_task_run(session: AsyncSession, run_id: uuid.UUID) -> bool:
+    """Delete the task run with its states and logs; False if unknown."""
+    if await read_task_run(session, run_id) is None:
+        return False
+    statements = [
+        sa.delete(orm.TaskRunState).where(orm.TaskRunState.task_run_id == run_id),
+        sa.delete(orm.Log).where(orm.Log.task_run_id == run_id),
+        sa.delete(orm.TaskRun).where(orm.TaskRun.id == run_id),
+    ]
+    for stmt in statements:
+        await session.execute(stmt, execution_options={"synchronize_session": False})
+    return True
