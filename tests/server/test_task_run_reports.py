@@ -77,7 +77,7 @@ async def test_insert_then_update_and_dedupe(api, make_flow_run) -> None:
     }
     stored = (await api.get(f"/task_runs/{run_id}")).json()
     assert stored["state_type"] == "COMPLETED" and stored["state"]["id"] == done["id"]
-    assert stored["end_time"] is not None and stored["total_run_time"] == "PT2S"
+    assert stored["end_time"] is not None and stored["total_run_time"] == 2.0
     history = (await api.get("/task_run_states/", params={"task_run_id": run_id})).json()
     assert [s["id"] for s in history] == [pending["id"], running["id"], done["id"]]
 

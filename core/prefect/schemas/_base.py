@@ -19,7 +19,13 @@ class PrefectBaseModel(BaseModel):
     is a 422 with the field's name instead of a silently ignored condition.
     """
 
-    model_config = ConfigDict(extra="ignore", populate_by_name=True, validate_assignment=False)
+    # Durations travel as float seconds, as Prefect 3's API sends them (not ISO 8601).
+    model_config = ConfigDict(
+        extra="ignore",
+        populate_by_name=True,
+        validate_assignment=False,
+        ser_json_timedelta="float",
+    )
 
     def to_json_dict(self, **kwargs: Any) -> dict[str, Any]:
         """The object as JSON-compatible data, as it travels on the wire."""
@@ -27,7 +33,7 @@ class PrefectBaseModel(BaseModel):
 
 
 class ActionBaseModel(PrefectBaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, ser_json_timedelta="float")
 
 
 class ObjectBaseModel(PrefectBaseModel):
