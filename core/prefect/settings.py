@@ -13,7 +13,6 @@ Plain Python on purpose: this module is imported by every flow process and by
 from __future__ import annotations
 
 import contextlib
-import difflib
 import os
 import threading
 import tomllib
@@ -185,6 +184,8 @@ SETTINGS: dict[str, Setting] = {d.name: d for d in _DEFS}
 
 
 def closest_settings(name: str) -> list[str]:
+    import difflib  # only when a name is wrong
+
     return difflib.get_close_matches(name.upper(), SETTINGS, n=3, cutoff=0.5)
 
 
@@ -321,6 +322,24 @@ def resolve_settings(
     return Settings(values, sources)
 
 
+def current_profiles_path(env: Mapping[str, str] | None = None) -> Path:
+    """Where profiles.toml is, without reading it (so a broken file can still be fixed)."""
+    env = os.environ if env is None else env
+    merged: dict[str, Any] = {}
+    for layer in _overrides():
+        merged.update(layer)
+    partial = Settings({}, {})
+    for setting in _DEFS[:2]:  # PREFECT_HOME, then PREFECT_PROFILES_PATH (may use home)
+        if setting.name in merged:
+            value = _convert(setting, merged[setting.name], "override")
+        elif setting.name in env:
+            value = _convert(setting, env[setting.name], "env")
+        else:
+            value = setting.default(partial)
+        object.__setattr__(partial, setting.attr, value)
+    return partial.profiles_path
+
+
 _cache: tuple[tuple[Any, ...], Settings] | None = None
 
 
@@ -358,3 +377,60 @@ def use_profile(name: str | None) -> None:
     """Make `name` the active profile for this process (the CLI's ``--profile``)."""
     global _override_profile
     _override_profile = name
+
+
+# -- writing profiles -------------------------------------------------------------------
+
+
+def _toml_key(key: str) -> str:
+    bare = key and all(c.isascii() and (c.isalnum() or c in "-_") for c in key)
+    return key if bare else _toml_value(key)
+
+
+def _toml_value(value: Any) -> str:
+    import json
+
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return repr(value)
+    # a JSON string is a valid TOML basic string (same quotes and escapes)
+    return json.dumps(str(value), ensure_ascii=False)
+
+
+def dump_profiles(data: Mapping[str, Any]) -> str:
+    """profiles.toml text for ``{"active": ..., "profiles": {name: {SETTING: value}}}``."""
+    lines = [f"active = {_toml_value(data.get('active', DEFAULT_PROFILE))}"]
+    for name, values in (data.get("profiles") or {}).items():
+        lines.append("")
+        lines.append(f"[profiles.{_toml_key(name)}]")
+        for key, value in (values or {}).items():
+            lines.append(f"{_toml_key(key)} = {_toml_value(value)}")
+    return "\n".join(lines) + "\n"
+
+
+def write_profiles_file(path: Path, data: Mapping[str, Any]) -> None:
+    """Replace profiles.toml in one step: a reader sees the old file or the new, never half.
+
+    The text goes to a temporary file in the same folder (so the rename stays on one file
+    system), is flushed to disk, then renamed over the old file.
+    """
+    import tempfile
+
+    global _cache
+    text = dump_profiles(data)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".profiles-", suffix=".toml", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        if path.exists():  # keep the permissions the operator chose (it may hold keys)
+            os.chmod(tmp, path.stat().st_mode & 0o777)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    _cache = None  # settings read from the old file are stale now

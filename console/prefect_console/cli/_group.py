@@ -31,6 +31,16 @@ def fail(message: str, code: int = 1) -> typer.Exit:
     return typer.Exit(code)
 
 
+def confirm_or_fail(question: str, yes: bool) -> None:
+    """Ask on a terminal; without one, go on only with `--yes` (nothing waits on stdin)."""
+    if yes:
+        return
+    if not sys.stdin.isatty():
+        raise fail("Refusing to proceed without confirmation: pass --yes", 1)
+    if not typer.confirm(question, default=False):
+        raise fail("Aborted.", 1)
+
+
 def _one_line(message: str) -> str:
     from prefect_console.ops.text import one_line
 
@@ -53,6 +63,36 @@ def describe_failure(exc: BaseException) -> tuple[str, int] | None:
 
 
 class ConsoleGroup(TyperGroup):
+    """The root group: one-line errors, and the command groups of `_lazy.GROUPS` loaded
+    only when used."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        from prefect_console.cli._lazy import GROUPS, LazyCommands
+
+        self.commands = LazyCommands(self.commands, GROUPS)
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        return list(self.commands)  # names only: typer's own version loads every group
+
+    def format_commands(self, ctx: Any, formatter: Any) -> None:
+        from prefect_console.cli._lazy import GROUPS, LazyCommands
+
+        commands = self.commands
+        assert isinstance(commands, LazyCommands)
+        rows: list[tuple[str, str]] = []
+        for name in self.list_commands(ctx):
+            if name in GROUPS and not commands.is_loaded(name):
+                rows.append((name, GROUPS[name][1]))  # its help line, without importing it
+                continue
+            command = commands.get(name)
+            if command is not None and not command.hidden:
+                limit = formatter.width - 6 - max(len(n) for n in self.list_commands(ctx))
+                rows.append((name, command.get_short_help_str(limit)))
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
+
     def main(  # type: ignore[override]
         self,
         args: Sequence[str] | None = None,

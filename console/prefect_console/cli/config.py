@@ -1,4 +1,4 @@
-"""`prefect config view`: the settings in effect and where each one comes from."""
+"""`prefect config ...`: the settings in effect (view), and changing the active profile."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-app = typer.Typer(help="View settings.", no_args_is_help=True)
+app = typer.Typer(help="View and change settings.", no_args_is_help=True)
 
 
 @app.command("view")
@@ -43,3 +43,46 @@ def view(
             line += f" (from {source})"
         lines.append(line)
     sys.stdout.write("\n".join(lines) + "\n")
+
+
+@app.command("set")
+def set_(
+    pairs: Annotated[list[str], typer.Argument(metavar="NAME=VALUE...", help="Settings to set.")],
+) -> None:
+    """Set settings in the active profile."""
+    from prefect_console.ops.config import parse_pairs, set_settings
+
+    change = set_settings(parse_pairs(pairs))
+    for name, value in change.changed.items():
+        sys.stdout.write(f"Set {name}={value!r} in profile {change.profile!r}.\n")
+    for name in change.shadowed:
+        sys.stderr.write(f"Note: {name} is also set in the environment, which wins.\n")
+
+
+@app.command("unset")
+def unset(
+    names: Annotated[list[str], typer.Argument(metavar="NAME...", help="Settings to remove.")],
+) -> None:
+    """Remove settings from the active profile."""
+    from prefect_console.ops.config import unset_settings
+
+    change = unset_settings(names)
+    for name in change.changed:
+        sys.stdout.write(f"Unset {name} in profile {change.profile!r}.\n")
+
+
+@app.command("validate")
+def validate() -> None:
+    """Check every profile's setting names and values."""
+    from prefect_console.cli._group import fail
+    from prefect_console.ops.config import validate_profiles
+
+    report = validate_profiles()
+    for problem in report.problems:
+        sys.stdout.write(f"{problem}\n")
+    if report.problems:
+        raise fail(
+            f"{len(report.problems)} problem(s) in {report.path}; "
+            "fix them with `prefect config set` or `prefect config unset`"
+        )
+    sys.stdout.write(f"{report.path}: {report.profiles} profile(s), all settings valid.\n")

@@ -1,4 +1,4 @@
-"""`prefect flow-run ...`: list, inspect and read the logs of flow runs."""
+"""`prefect flow-run ...`: list, inspect, read logs; watch, cancel, retry and delete."""
 
 from __future__ import annotations
 
@@ -13,13 +13,13 @@ if TYPE_CHECKING:
     from datetime import datetime
 
     from prefect.client.orchestration import PrefectClient
-    from prefect.schemas.objects import FlowRun, Log, TaskRun
+    from prefect.schemas.objects import FlowRun, Log, State, TaskRun
     from rich.table import Table
     from rich.text import Text
 
     from prefect_console.ops.flow_runs import FlowRunDetail
 
-app = typer.Typer(help="Inspect flow runs.", no_args_is_help=True)
+app = typer.Typer(help="Inspect and act on flow runs.", no_args_is_help=True)
 
 
 @app.command("ls")
@@ -228,3 +228,99 @@ def _print_log(log: Log) -> None:
     stamp = log.timestamp.astimezone().strftime("%Y-%m-%d %H:%M:%S.%f")[:-3]
     message = strip_controls(log.message)
     sys.stdout.write(f"{stamp} | {present.level_name(log.level):<8} | {log.name} - {message}\n")
+
+
+# -- actions --------------------------------------------------------------------------------
+
+
+FlowRunId = Annotated[uuid.UUID, typer.Argument(metavar="ID", help="Flow run id.")]
+
+
+@app.command("cancel")
+def cancel(flow_run_id: FlowRunId) -> None:
+    """Cancel a flow run: Scheduled runs at once, running ones through what runs them."""
+    import sys
+
+    from prefect_console.cli._output import run_with_client
+    from prefect_console.ops.flow_runs import cancel_flow_run
+
+    result = run_with_client(lambda client: cancel_flow_run(client, flow_run_id))
+    sys.stdout.write(f"{result.message}.\n")
+
+
+@app.command("retry")
+def retry(flow_run_id: FlowRunId) -> None:
+    """Schedule a finished flow run of a deployment again, for a worker to pick up."""
+    import sys
+
+    from prefect_console.cli._output import run_with_client
+    from prefect_console.ops.flow_runs import retry_flow_run
+
+    run = run_with_client(lambda client: retry_flow_run(client, flow_run_id))
+    sys.stdout.write(
+        f"Flow run '{run.id}' is {run.state_name or 'Scheduled'}; a worker will pick it up.\n"
+    )
+
+
+@app.command("delete")
+def delete(
+    flow_run_id: FlowRunId,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
+) -> None:
+    """Delete a flow run with its task runs and logs."""
+    import sys
+
+    from prefect_console.cli._group import confirm_or_fail
+    from prefect_console.cli._output import run_with_client
+    from prefect_console.ops.flow_runs import delete_flow_run, read_flow_run
+
+    async def go(client: PrefectClient) -> None:
+        run = await read_flow_run(client, flow_run_id)  # "not found" before asking
+        from prefect_console.ops.text import one_line
+
+        confirm_or_fail(f"Delete flow run {one_line(run.name)!r} ({run.id})?", yes)
+        await delete_flow_run(client, flow_run_id)
+
+    run_with_client(go)
+    sys.stdout.write(f"Deleted flow run '{flow_run_id}'.\n")
+
+
+@app.command("watch")
+def watch(
+    flow_run_id: FlowRunId,
+    interval: Annotated[
+        float, typer.Option("--interval", min=0.1, help="Seconds between polls.")
+    ] = 1.0,
+) -> None:
+    """Follow a flow run's states and logs until it finishes (exit 0 only if Completed)."""
+    import sys
+
+    from prefect_console.cli._group import fail
+    from prefect_console.cli._output import run_with_client
+    from prefect_console.ops.flow_runs import watch_flow_run
+
+    async def go(client: PrefectClient) -> State | None:
+        final: State | None = None
+        async for event in watch_flow_run(client, flow_run_id, interval=interval):
+            if event.log is not None:
+                _print_log(event.log)
+            if event.state is not None:
+                _print_state(event.state)
+                final = event.state
+            sys.stdout.flush()
+        return final
+
+    final = run_with_client(go)
+    if final is None or not final.is_completed():
+        name = final.name if final is not None else "no state"
+        raise fail(f"Flow run '{flow_run_id}' finished in state {name}")
+
+
+def _print_state(state: State) -> None:
+    import sys
+
+    from prefect_console.ops.text import one_line
+
+    stamp = state.timestamp.astimezone().strftime("%Y-%m-%d %H:%M:%S.%f")[:-3]
+    message = f" - {one_line(state.message)}" if state.message else ""
+    sys.stdout.write(f"{stamp} | STATE    | {state.name}{message}\n")

@@ -14,8 +14,8 @@ from typing import Annotated
 
 import typer
 
-from prefect_console.cli import config, flow_run, server
 from prefect_console.cli._group import ConsoleGroup
+from prefect_console.cli._lean import skip_coercion_of_absent_values
 from prefect_console.cli._options import Output
 
 app = typer.Typer(
@@ -23,19 +23,18 @@ app = typer.Typer(
     cls=ConsoleGroup,
     help="Run, watch and steer workflows that speak Prefect 3.",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,
     # plain click help: rich's help renderer would triple the startup time
     rich_markup_mode=None,
     pretty_exceptions_enable=False,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
-app.add_typer(flow_run.app, name="flow-run")
-app.add_typer(server.app, name="server")
-app.add_typer(config.app, name="config")
+# the command groups (flow-run, server, ...) are added by ConsoleGroup from _lazy.GROUPS
 
 
 @app.callback()
 def root(
+    ctx: typer.Context,
     profile: Annotated[
         str | None, typer.Option("--profile", "-p", help="Use this profile for this command.")
     ] = None,
@@ -47,6 +46,8 @@ def root(
     from prefect_console.cli._group import fail
 
     use_profile(profile)
+    # for this command only: an in-process caller (tests, the TUI) must not inherit it
+    ctx.call_on_close(lambda: use_profile(None))
     known = load_profiles_file(get_current_settings().profiles_path).get("profiles", {})
     if profile not in known:
         use_profile(None)
@@ -101,6 +102,7 @@ def main() -> None:
     # Registered first, so it runs last: skip the interpreter's final garbage collections
     # over the schemas and ORM metadata a command loaded (~0.5 s on a small machine).
     atexit.register(gc.freeze)
+    skip_coercion_of_absent_values()
     app()
 
 

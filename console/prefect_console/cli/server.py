@@ -63,14 +63,9 @@ def status() -> None:
 
 
 def _confirm_or_fail(question: str, yes: bool) -> None:
-    from prefect_console.cli._group import fail
+    from prefect_console.cli._group import confirm_or_fail
 
-    if yes:
-        return
-    if not sys.stdin.isatty():
-        raise fail("Refusing to proceed without confirmation: pass --yes", 1)
-    if not typer.confirm(question, default=False):
-        raise fail("Aborted.", 1)
+    confirm_or_fail(question, yes)
 
 
 @database_app.command("reset")

@@ -1,4 +1,4 @@
-"""Operations on flow runs: list, inspect, logs, and the task runs of a run."""
+"""Operations on flow runs: list, inspect, logs, task runs; cancel, retry, delete, watch."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from prefect_console.ops.states import parse_states, state_filter
 
 if TYPE_CHECKING:
     from prefect.client.orchestration import PrefectClient
-    from prefect.schemas.objects import Flow, FlowRun, Log, TaskRun
+    from prefect.schemas.objects import Flow, FlowRun, Log, State, TaskRun
 
 # the API refuses pages over 1,000; a few hundred keeps each answer quick
 LOG_PAGE_SIZE = 200
@@ -171,3 +171,144 @@ async def flow_run_logs(
         seen += len(page)
         if len(page) < want:
             break
+
+
+# -- actions: cancel, retry, delete, watch --------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CancelResult:
+    """What the orchestrator made of a cancellation: the run after it, and its answer."""
+
+    flow_run: FlowRun
+    status: str  # ACCEPT, REJECT, WAIT or ABORT (Prefect's orchestration statuses)
+    message: str
+
+
+def _state_label(run: FlowRun) -> str:
+    if run.state is not None:
+        return run.state.name or run.state.type.value.title()
+    return run.state_name or "no state"
+
+
+def _is_final(run: FlowRun) -> bool:
+    return run.state is not None and run.state.is_final()
+
+
+async def cancel_flow_run(client: PrefectClient, flow_run_id: uuid.UUID) -> CancelResult:
+    """Propose Cancelling; what holds the run (a worker, the flow process) finishes the job.
+
+    The server turns a Scheduled or Suspended run, which nothing holds, into Cancelled at
+    once. A finished run cannot be cancelled.
+    """
+    from prefect.schemas.responses import SetStateStatus
+    from prefect.states import Cancelling
+
+    run = await read_flow_run(client, flow_run_id)
+    if _is_final(run):
+        raise ConsoleError(
+            f"Flow run '{flow_run_id}' is already finished ({_state_label(run)}); nothing to cancel"
+        )
+    if run.state is not None and run.state.is_cancelling():
+        raise ConsoleError(
+            f"Flow run '{flow_run_id}' is already being cancelled; "
+            "watch it with `prefect flow-run watch`"
+        )
+    result = await client.set_flow_run_state(
+        flow_run_id, Cancelling(message="Cancelled by an operator")
+    )
+    reason = getattr(result.details, "reason", None) or ""
+    if result.status is not SetStateStatus.ACCEPT:
+        raise ConsoleError(
+            f"The server refused to cancel flow run '{flow_run_id}' "
+            f"({result.status.value}): {reason or 'no reason given'}"
+        )
+    after = await read_flow_run(client, flow_run_id)
+    message = f"Flow run '{flow_run_id}' is {_state_label(after)}"
+    return CancelResult(flow_run=after, status=result.status.value, message=message)
+
+
+async def retry_flow_run(client: PrefectClient, flow_run_id: uuid.UUID) -> FlowRun:
+    """Schedule a finished run of a deployment again, now, for a worker to pick up.
+
+    As in Prefect 3 the run keeps its id and parameters and its run count goes up when it
+    starts again. A run made by calling a flow in a process has no deployment and nothing
+    would pick it up: that is an error telling the operator to run the flow again.
+    """
+    from prefect._time import now
+    from prefect.schemas.responses import SetStateStatus
+    from prefect.states import Scheduled
+
+    run = await read_flow_run(client, flow_run_id)
+    if not _is_final(run):
+        raise ConsoleError(
+            f"Flow run '{flow_run_id}' is {_state_label(run)}, not finished; "
+            "only a finished run can be retried (cancel it first)"
+        )
+    if run.deployment_id is None:
+        raise ConsoleError(
+            f"Flow run '{flow_run_id}' has no deployment, so no worker can run it again; "
+            "run the flow again from its code instead"
+        )
+    result = await client.set_flow_run_state(
+        flow_run_id, Scheduled(scheduled_time=now(), message="Retried by an operator")
+    )
+    if result.status is not SetStateStatus.ACCEPT:
+        reason = getattr(result.details, "reason", None) or "no reason given"
+        raise ConsoleError(f"The server refused to retry flow run '{flow_run_id}': {reason}")
+    return await read_flow_run(client, flow_run_id)
+
+
+async def delete_flow_run(client: PrefectClient, flow_run_id: uuid.UUID) -> None:
+    """Delete a flow run with its task runs, states and logs."""
+    from prefect.exceptions import ObjectNotFound
+
+    try:
+        await client.delete_flow_run(flow_run_id)
+    except ObjectNotFound:
+        raise NotFound(f"Flow run '{flow_run_id}' not found") from None
+
+
+@dataclass(frozen=True)
+class WatchEvent:
+    """One thing seen while watching a run: its state changed, or it logged a line."""
+
+    flow_run: FlowRun
+    state: State | None = None
+    log: Log | None = None
+
+    @property
+    def final(self) -> bool:
+        return self.state is not None and self.state.is_final()
+
+
+async def watch_flow_run(
+    client: PrefectClient, flow_run_id: uuid.UUID, *, interval: float = 1.0
+) -> AsyncIterator[WatchEvent]:
+    """Follow a run: its current state, then each change and each new log line, by polling.
+
+    Ends after the run reaches a final state and its remaining logs have been read.
+    """
+    import asyncio
+
+    seen_state: uuid.UUID | None = None
+    logs_read = 0
+    while True:
+        run = await read_flow_run(client, flow_run_id)
+        changed = run.state is not None and run.state.id != seen_state
+        seen_state = run.state.id if run.state is not None else None
+        # roughly in time order: a new state before the lines logged in it, except the
+        # final state, which comes after the last lines (so it is the last event)
+        if changed and not _is_final(run):
+            yield WatchEvent(flow_run=run, state=run.state)
+        while True:  # every new log line, page by page
+            page = await read_logs_page(client, flow_run_id, offset=logs_read)
+            for log in page:
+                yield WatchEvent(flow_run=run, log=log)
+            logs_read += len(page)
+            if len(page) < LOG_PAGE_SIZE:
+                break
+        if _is_final(run):
+            yield WatchEvent(flow_run=run, state=run.state)
+            return
+        await asyncio.sleep(interval)

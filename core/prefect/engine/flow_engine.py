@@ -171,7 +171,7 @@ class FlowRunEngine:
                 await asyncio.sleep(_seconds_until(state))
                 continue
             self.logger.info("Orchestrator rejected Running; run is %s", state.name)
-            return state
+            return await self.settle_cancelling(state)
         raise Abort("Orchestrator never let the flow run start")
 
     async def await_retry(self, delay: float) -> State:
@@ -189,6 +189,9 @@ class FlowRunEngine:
         """Flush task runs, propose the final state, log it, flush logs."""
         await api.reporter().drain()
         final, accepted = await self.propose(outcome)
+        if not accepted and final.is_cancelling():
+            final = await self.settle_cancelling(final)
+            accepted = final.type == outcome.type
         if not accepted and final.type != outcome.type and not final.is_scheduled():
             self.logger.warning(
                 "Orchestrator did not accept %s; run is %s", outcome.name, final.name
@@ -200,6 +203,24 @@ class FlowRunEngine:
         await api.reporter().drain()
         await api.log_sender().drain()
         return final
+
+    async def settle_cancelling(self, state: State) -> State:
+        """Finish a run someone set to Cancelling (e.g. `prefect flow-run cancel`).
+
+        The server lets a Cancelling run end only as Cancelled, so whatever the function
+        did, this process reports Cancelled, instead of leaving the run Cancelling.
+        """
+        if not state.is_cancelling():
+            return state
+        cancelled, _ = await self.propose(
+            new_state(
+                StateType.CANCELLED,
+                "Cancelled",
+                message=state.message or "The flow run was cancelled.",
+                details=self._details(),
+            )
+        )
+        return cancelled
 
     # -- local steps -----------------------------------------------------------------------
 
