@@ -2,8 +2,9 @@
 
 Runs a few real flows with the SDK in a throw-away PREFECT_HOME (the embedded store),
 pins their times and names so the pictures do not change from one run to the next, then
-drives `prefect ui` headless and saves SVGs of the runs list and of a run's screen at
-80x24 and 160x48 into screenshots/. Run ids are random, so the run screen's `id` line is
+drives `prefect ui` headless and saves SVGs at 80x24 and 160x50 into screenshots/: the
+runs list, a confirm dialog, the command palette, a run with its logs, a log search, the
+flows, the profiles and the dashboard. Run ids are random, so the run screen's `id` line is
 the one thing that differs between regenerations.
 """
 
@@ -18,7 +19,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "screenshots"
-SIZES = [(80, 24), (160, 48)]
+SIZES = [(80, 24), (160, 50)]
 
 
 def run_flows() -> None:
@@ -75,18 +76,50 @@ async def name_subflows() -> None:
 
 async def shoot(width: int, height: int) -> None:
     from prefect_console.tui.app import ConsoleApp
+    from prefect_console.tui.screens.confirm import ConfirmScreen
+    from prefect_console.tui.screens.dashboard import DashboardScreen
     from prefect_console.tui.screens.flow_run import FlowRunScreen
+    from prefect_console.tui.screens.flows import FlowsScreen
+    from prefect_console.tui.screens.profiles import ProfilesScreen
 
     from tests.console.seed import FROZEN_NOW
-    from tests.console.tui_helpers import wait_for, wait_loaded
+    from tests.console.tui_helpers import palette_options, type_text, wait_for, wait_loaded
 
+    size = f"{width}x{height}"
     app = ConsoleApp(clock=lambda: FROZEN_NOW, refresh_seconds=3600)
     async with app.run_test(size=(width, height)) as pilot:
+
+        def save(name: str) -> None:
+            app.save_screenshot(str(OUT / f"{name}_{size}.svg"))
+
         await wait_loaded(pilot)
-        app.save_screenshot(str(OUT / f"flow_runs_{width}x{height}.svg"))
+        save("flow_runs")
+        await pilot.press("d")  # every run here is finished: delete is what applies
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        save("confirm_delete")
+        await pilot.press("n", "ctrl+p")
+        await type_text(pilot, "flow-run")
+        await wait_for(pilot, lambda: "flow-run delete" in palette_options(app))
+        save("command_palette")
+        await pilot.press("escape")
+        await pilot.pause()
         await pilot.press("enter")
         await wait_for(pilot, lambda: isinstance(app.screen, FlowRunScreen) and app.screen.loaded)
-        app.save_screenshot(str(OUT / f"flow_run_{width}x{height}.svg"))
+        save("flow_run")
+        await pilot.press("slash")
+        await type_text(pilot, "rows")
+        await pilot.press("enter")
+        save("log_search")
+        await pilot.press("escape")
+        await pilot.press("F")
+        await wait_for(pilot, lambda: isinstance(app.screen, FlowsScreen) and app.screen.loaded)
+        save("flows")
+        await pilot.press("P")
+        await wait_for(pilot, lambda: isinstance(app.screen, ProfilesScreen) and app.screen.loaded)
+        save("profiles")
+        await pilot.press("D")
+        await wait_for(pilot, lambda: isinstance(app.screen, DashboardScreen) and app.screen.loaded)
+        save("dashboard")
         await pilot.press("q")
 
 
@@ -103,8 +136,14 @@ def main() -> None:
     from prefect.settings import get_current_settings
 
     from tests.console.seed import pin_times
+    from tests.console.tui_helpers import pin_flow_times
 
     pin_times(get_current_settings().server_database_connection_url, names=None)
+    pin_flow_times(get_current_settings().server_database_connection_url)
+    Path(home, "profiles.toml").write_text(
+        'active = "local"\n\n[profiles.local]\n\n'
+        '[profiles.staging]\nPREFECT_API_URL = "http://prefect-staging:4200/api"\n'
+    )
     OUT.mkdir(exist_ok=True)
     for width, height in SIZES:
         asyncio.run(shoot(width, height))

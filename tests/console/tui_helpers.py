@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from prefect_console.tui.app import ConsoleApp
+from textual.app import App
 from textual.pilot import Pilot
+from textual.widgets import DataTable
 
 from tests.console.seed import FROZEN_NOW
 
@@ -31,3 +34,56 @@ async def wait_loaded(pilot: Pilot[None]) -> None:
     screen = pilot.app.screen
     await wait_for(pilot, lambda: bool(getattr(pilot.app.screen, "loaded", False)))
     assert pilot.app.screen is screen or getattr(pilot.app.screen, "loaded", False)
+
+
+def notices(app: App[None]) -> list[str]:
+    """The notices on screen now (toasts), newest last."""
+    return [str(n.message) for n in app._notifications]
+
+
+def rows_of(table: DataTable[Any]) -> list[list[str]]:
+    return [
+        [str(getattr(cell, "plain", cell)) for cell in table.get_row_at(i)]
+        for i in range(table.row_count)
+    ]
+
+
+async def type_text(pilot: Pilot[None], text: str) -> None:
+    await pilot.press(*[{" ": "space", "/": "slash", ":": "colon"}.get(c, c) for c in text])
+
+
+def palette_options(app: App[None]) -> str:
+    """The prompts listed by the command palette on screen ("" when none)."""
+    from textual.widgets import OptionList
+
+    found = app.screen.query(OptionList)
+    if not found:
+        return ""
+    options = found.first()
+    return "\n".join(
+        str(options.get_option_at_index(i).prompt) for i in range(options.option_count)
+    )
+
+
+def pin_flow_times(database_url: str) -> None:
+    """Give every flow a fixed creation time (the seed pins runs only), in name order."""
+    import asyncio
+    from datetime import timedelta
+
+    from tests.console.seed import BASE_TIME
+
+    async def pin() -> None:
+        import sqlalchemy as sa
+        from prefect_server.database.engine import Database
+        from prefect_server.database.orm import Flow
+
+        db = Database(database_url)
+        try:
+            async with db.write() as session:
+                flows = (await session.execute(sa.select(Flow).order_by(Flow.name))).scalars()
+                for index, flow in enumerate(flows.all()):
+                    flow.created = BASE_TIME - timedelta(days=1, minutes=index)
+        finally:
+            await db.dispose()
+
+    asyncio.run(pin())

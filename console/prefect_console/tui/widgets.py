@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from rich.text import Text
-from textual.widgets import Static
+from textual.message import Message
+from textual.widgets import Log, Static
 
 from prefect_console.ops import present
 
@@ -18,6 +19,12 @@ class ContextBar(Static):
 
     def __init__(self, label: str, *, id: str | None = None) -> None:
         super().__init__(Text(label, no_wrap=True, overflow="ellipsis"), id=id, markup=False)
+        self.label = label
+
+    def show(self, label: str) -> None:
+        if label != self.label:
+            self.label = label
+            self.update(Text(label, no_wrap=True, overflow="ellipsis"))
 
 
 class StatusLine(Static):
@@ -36,3 +43,15 @@ def state_text(run: FlowRun | TaskRun) -> Text:
 def plain(text: str) -> Text:
     """Untrusted text for a cell or label: one line, no markup, no control characters."""
     return Text(present.sanitize_cell(text), no_wrap=True, overflow="ellipsis")
+
+
+class LogView(Log):
+    """A plain `Log` that says when it is scrolled back to its top (to fetch older lines)."""
+
+    class ReachedTop(Message):
+        pass
+
+    def watch_scroll_y(self, old_value: float, new_value: float) -> None:
+        super().watch_scroll_y(old_value, new_value)
+        if new_value <= 0 < old_value:
+            self.post_message(self.ReachedTop())

@@ -1,9 +1,15 @@
-"""What every console screen shares: the context bar, the status line, the footer."""
+"""What every console screen shares: the context bar, the status line, the footer.
+
+A screen names itself in the breadcrumb (`crumb`), says why an action does not apply
+(`disabled_reason`, shown dimmed in the footer and as a notice when its key is pressed),
+and reloads its data when the app reconnects to another API (`reload`).
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, ClassVar, cast
 
+from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import Footer
 
@@ -11,20 +17,31 @@ from prefect_console.ops.registry import mutating_actions
 from prefect_console.tui.widgets import ContextBar, StatusLine
 
 if TYPE_CHECKING:
+    from textual import events
     from textual.app import ComposeResult
 
     from prefect_console.tui.app import ConsoleApp
 
+READ_ONLY_REASON = "read-only mode: `prefect ui --read-only` changes nothing"
+
 
 class ConsoleScreen(Screen[None]):
+    crumb: ClassVar[str] = ""
+
     @property
     def console(self) -> ConsoleApp:
         return cast("ConsoleApp", self.app)
 
+    @property
+    def crumb_label(self) -> str:
+        """This screen's part of the breadcrumb (a run screen names its run)."""
+        return self.crumb
+
     def compose_frame(self) -> ComposeResult:
         """The docked bars: context on top, keys at the bottom."""
         yield ContextBar(self.console.context_label, id="context")
-        yield Footer()
+        # the palette's own key sits in the help and the palette; the footer keeps 80 columns
+        yield Footer(show_command_palette=False, compact=True)
 
     def compose_status(self) -> ComposeResult:
         """The status line, yielded after the content: it sits just above the footer."""
@@ -34,11 +51,48 @@ class ConsoleScreen(Screen[None]):
     def status(self) -> StatusLine:
         return self.query_one(StatusLine)
 
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+    def update_context(self) -> None:
+        """Profile, API and the breadcrumb of the screens stacked up to this one."""
+        crumbs = [
+            s.crumb_label
+            for s in self.app.screen_stack
+            if isinstance(s, ConsoleScreen) and s.crumb_label
+        ]
+        if self in self.app.screen_stack:
+            crumbs = crumbs[: self.app.screen_stack.index(self) + 1]
+        label = self.console.context_label
+        if crumbs:
+            label = f"{label}  │  {' > '.join(crumbs)}"
+        for bar in self.query(ContextBar):
+            bar.show(label)
+
+    def on_screen_resume(self) -> None:
+        self.update_context()
+
+    def reload(self) -> None:
+        """Fetch again (after a profile switch); screens with data override it."""
+
+    def disabled_reason(self, action: str) -> str | None:
+        """Why `action` does not apply now, or None when it does."""
         target = f"{type(self).__module__}:{type(self).__name__}"
         if self.console.read_only and (target, action) in mutating_actions():
-            return None  # shown dimmed in the footer: it exists, but not in this mode
-        return True
+            return READ_ONLY_REASON
+        return None
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # None shows the key dimmed in the footer: it exists, but not now
+        return None if self.disabled_reason(action) else True
+
+    def on_key(self, event: events.Key) -> None:
+        """A dimmed key says why it did nothing, instead of nothing at all."""
+        for binding in self._bindings.key_to_bindings.get(event.key, ()):
+            reason = self.disabled_reason(binding.action)
+            if reason and isinstance(binding, Binding):
+                self.notify(
+                    f"{binding.description or binding.action}: {reason}", severity="warning"
+                )
+                event.stop()
+                return
 
 
 def describe_error(exc: BaseException) -> str:
@@ -50,3 +104,12 @@ def describe_error(exc: BaseException) -> str:
     if isinstance(exc, ServerUnreachable | OSError):
         return f"API unreachable: {one_line(str(exc))}"
     return f"Refresh failed: {type(exc).__name__}: {one_line(str(exc))}"
+
+
+def describe_action_error(exc: BaseException) -> str:
+    """A failed action in one line, for a notice: the operation's own words when it has them."""
+    from prefect_console.ops.errors import ConsoleError
+
+    if isinstance(exc, ConsoleError):
+        return exc.message
+    return describe_error(exc).replace("Refresh failed", "Failed", 1)

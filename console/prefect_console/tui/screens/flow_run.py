@@ -1,8 +1,11 @@
 """One flow run: its state and timings, its task runs, and its logs as they arrive.
 
-Logs are read incrementally (by offset, oldest first) into a plain `Log` widget with a
-bounded buffer: no markup (a literal `[INFO]` stays), and every line stripped of escape
-sequences first, since a flow's output must never drive the operator's terminal.
+The log view opens on the newest page and fetches older pages when scrolled to the top;
+new lines are polled newest-first down to the last one already held, so a burst of lines
+is read whole (several pages per refresh) and none is dropped. Lines live in a bounded
+buffer (`logbuffer.LogBuffer`) and are drawn by a plain `Log`: no markup (a literal
+`[INFO]` stays), every line stripped of escape sequences first, since a flow's output must
+never drive the operator's terminal.
 """
 
 from __future__ import annotations
@@ -17,19 +20,22 @@ from textual.binding import Binding, BindingType
 from textual.widgets import DataTable, Log, Static
 
 from prefect_console.ops import present
-from prefect_console.ops.text import strip_controls
-from prefect_console.tui.screens.base import ConsoleScreen, describe_error
-from prefect_console.tui.widgets import plain, state_text
+from prefect_console.tui.logbuffer import Entry, LogBuffer, entry_of
+from prefect_console.tui.screens.base import describe_error
+from prefect_console.tui.screens.run_actions import RunActions
+from prefect_console.tui.widgets import LogView, plain, state_text
 
 if TYPE_CHECKING:
     from datetime import datetime
 
+    from prefect.client.orchestration import PrefectClient
     from prefect.schemas.objects import FlowRun, TaskRun
-    from prefect.schemas.objects import Log as LogRecord
     from textual.app import ComposeResult
 
-MAX_LOG_LINES = 20_000
-LOG_PAGES_PER_REFRESH = 10
+MAX_LOG_ENTRIES = 20_000
+LOG_PAGE = 200
+# a refresh reads back to the newest line it already holds, however many arrived since
+LOG_PAGES_PER_REFRESH = MAX_LOG_ENTRIES // LOG_PAGE
 TASK_COLUMNS = (
     ("state", "State", 13),
     ("name", "Task run", None),
@@ -38,37 +44,47 @@ TASK_COLUMNS = (
 )
 
 
-def log_lines(record: LogRecord, task_names: dict[uuid.UUID, str] | None = None) -> list[str]:
-    """A log record as display lines: time, level, task, message (continuations indented)."""
-    stamp = record.timestamp.astimezone().strftime("%H:%M:%S")
-    level = present.level_name(record.level)
-    lines = strip_controls(record.message).splitlines() or [""]
-    task = (task_names or {}).get(record.task_run_id) if record.task_run_id else None
-    source = f"{present.sanitize_cell(task)}: " if task else ""
-    head = f"{stamp} {level:<7} {source}{lines[0]}"
-    return [head, *(f"{'':17}{line}" for line in lines[1:])]
-
-
-class FlowRunScreen(ConsoleScreen):
+class FlowRunScreen(RunActions):
     CSS_PATH = "flow_run.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", "Back"),
         Binding("l", "focus_logs", "Logs"),
         Binding("t", "focus_tasks", "Tasks"),
-        Binding("r", "refresh", "Refresh"),
+        Binding("slash", "search", "Search", key_display="/"),
         Binding("f", "toggle_follow", "Follow"),
+        Binding("W", "toggle_wrap", "Wrap"),
+        Binding("T", "toggle_timestamps", "Time", show=False),
+        Binding("v", "cycle_level", "Level"),
+        Binding("o", "load_older", "Older lines", show=False),
+        Binding("r", "refresh", "Refresh", show=False),
+        Binding("c", "cancel_runs", "Cancel", show=False),
+        Binding("R", "retry_runs", "Retry", show=False),
+        Binding("d", "delete_runs", "Delete", show=False),
+        Binding("w", "watch_run", "Watch", show=False),
+        Binding("y", "copy_id", "Copy id", show=False),
+        Binding("Y", "copy_command", "Copy command", show=False),
     ]
 
-    def __init__(self, flow_run_id: uuid.UUID) -> None:
+    def __init__(self, flow_run_id: uuid.UUID, *, focus: str = "tasks") -> None:
         super().__init__()
         self.flow_run_id = flow_run_id
         self.flow_run: FlowRun | None = None
+        self._focus = focus
         self._flow_name: str | None = None
         self._task_names: dict[uuid.UUID, str] = {}
-        self._log_offset = 0
+        self.logs = LogBuffer(MAX_LOG_ENTRIES)
+        self._has_older = False
+        self._logs_opened = False
         self._loading = False
+        self._loading_older = False
         self._updated: datetime | None = None
+        self._error: str | None = None
+        self.matches = 0
         self.loaded = False
+
+    @property
+    def crumb_label(self) -> str:
+        return present.sanitize_cell(self.flow_run.name) if self.flow_run else "run"
 
     def compose(self) -> ComposeResult:
         yield from self.compose_frame()
@@ -77,13 +93,15 @@ class FlowRunScreen(ConsoleScreen):
         for key, label, width in TASK_COLUMNS:
             tasks.add_column(label, key=key, width=width)
         yield tasks
-        yield Log(id="logs", max_lines=MAX_LOG_LINES, highlight=False, auto_scroll=True)
+        yield LogView(id="logs", highlight=False, auto_scroll=True)
         yield from self.compose_status()
 
     def on_mount(self) -> None:
         self.query_one("#tasks").border_title = "Task runs"
         self.query_one("#logs").border_title = "Logs"
         self.status.show("Loading flow run...")
+        if self._focus == "logs":
+            self.action_focus_logs()
         self.action_refresh()
         self.set_interval(self.console.refresh_seconds, self._tick)
 
@@ -91,9 +109,31 @@ class FlowRunScreen(ConsoleScreen):
         if not self._loading:
             self.action_refresh()
 
+    def on_log_view_reached_top(self) -> None:
+        if self._has_older and not self._loading_older and not self.logs.search:
+            self.action_load_older()
+
+    def reload(self) -> None:
+        self.action_refresh()
+
+    # -- run actions ----------------------------------------------------------------------
+
+    def target_flow_runs(self) -> list[FlowRun]:
+        return [self.flow_run] if self.flow_run else []
+
+    def runs_changed(self, deleted: set[uuid.UUID]) -> None:
+        if self.flow_run_id in deleted:
+            self.app.pop_screen()
+        else:
+            self.action_refresh()
+
     # -- actions --------------------------------------------------------------------------
 
     def action_back(self) -> None:
+        if self.logs.search:  # Esc ends a search before it leaves the screen
+            self.logs.search = ""
+            self._redraw()
+            return
         self.app.pop_screen()
 
     def action_focus_logs(self) -> None:
@@ -113,11 +153,43 @@ class FlowRunScreen(ConsoleScreen):
             log.scroll_end(animate=False)
         self.notify("Following new log lines" if log.auto_scroll else "Not following")
 
+    def action_toggle_wrap(self) -> None:
+        self.logs.wrap = not self.logs.wrap
+        self._redraw()
+        self.notify("Wrapping long lines" if self.logs.wrap else "Not wrapping")
+
+    def action_toggle_timestamps(self) -> None:
+        self.logs.timestamps = not self.logs.timestamps
+        self._redraw()
+
+    def action_cycle_level(self) -> None:
+        label = self.logs.cycle_level()
+        self._redraw()
+        self.notify(f"Log level: {label}")
+
+    def action_search(self) -> None:
+        from prefect_console.tui.screens.prompt import PromptScreen
+
+        def done(value: str | None) -> None:
+            if value is not None:
+                self.logs.search = value.strip()
+                self._redraw()
+                self.query_one(Log).focus()
+
+        self.app.push_screen(
+            PromptScreen("/", value=self.logs.search, placeholder="search the logs"), done
+        )
+
+    def action_load_older(self) -> None:
+        if self._has_older and not self._loading_older:
+            self._loading_older = True
+            self.load_older()
+
     # -- data -----------------------------------------------------------------------------
 
     @work(exclusive=True, group="flow-run", exit_on_error=False)
     async def load(self) -> None:
-        from prefect_console.ops import NotFound, list_task_runs_of, read_flow_run, read_logs_page
+        from prefect_console.ops import NotFound, list_task_runs_of, read_flow_run
 
         try:
             client = await self.console.client()
@@ -125,33 +197,124 @@ class FlowRunScreen(ConsoleScreen):
             if self._flow_name is None:
                 self._flow_name = (await client.read_flow(flow_run.flow_id)).name
             task_runs = await list_task_runs_of(client, self.flow_run_id)
-            records: list[LogRecord] = []
-            for _ in range(LOG_PAGES_PER_REFRESH):
-                page = await read_logs_page(
-                    client, self.flow_run_id, offset=self._log_offset + len(records)
-                )
-                records.extend(page)
-                if len(page) < 200:
-                    break
+            self._task_names = {t.id: t.name for t in task_runs}
+            newest = await self._newer_entries(client)
         except NotFound as exc:
-            self.status.show(exc.message, stale=True)
+            self._error = exc.message
         except Exception as exc:  # keep what is shown, mark it stale, try again next tick
-            stale = " · showing data as of last update" if self._updated else ""
-            self.status.show(describe_error(exc) + stale, stale=True)
+            self._error = describe_error(exc)
         else:
+            self._error = None
             self.flow_run = flow_run
             self._show_header(flow_run)
-            self._task_names = {t.id: t.name for t in task_runs}
             self._show_tasks(task_runs)
-            self._append_logs(records)
+            self._add_newer(newest)
             self._updated = self.console.clock()
-            self.status.show(
-                f"{len(task_runs)} task runs · {self._log_offset} log lines · "
-                f"updated {self._updated.astimezone():%H:%M:%S}"
-            )
+            self.update_context()
         finally:
             self._loading = False
             self.loaded = True
+            self.show_status()
+
+    async def _newer_entries(self, client: PrefectClient) -> list[Entry]:
+        """Lines newer than the newest held, oldest first (all of them on the first load)."""
+        from prefect_console.ops import read_logs_page
+
+        first = not self._logs_opened  # the newest page only; older ones on scroll-up
+        found: list[Entry] = []
+        for page_number in range(1 if first else LOG_PAGES_PER_REFRESH):
+            page = await read_logs_page(
+                client, self.flow_run_id, offset=page_number * LOG_PAGE, newest_first=True
+            )
+            known = False
+            for record in page:
+                entry = entry_of(record, self._task_names)
+                if entry.id in self.logs._ids:
+                    known = True
+                    break
+                found.append(entry)
+            if first:
+                self._has_older = len(page) == LOG_PAGE
+                self._logs_opened = True
+            if known or len(page) < LOG_PAGE:
+                break
+        found.reverse()
+        return found
+
+    @work(exclusive=True, group="flow-run-older", exit_on_error=False)
+    async def load_older(self) -> None:
+        from prefect_console.ops import read_logs_page
+
+        try:
+            client = await self.console.client()
+            page = await read_logs_page(
+                client, self.flow_run_id, offset=len(self.logs), newest_first=True
+            )
+        except Exception as exc:
+            self._error = describe_error(exc)
+        else:
+            self._has_older = len(page) == LOG_PAGE and not self.logs.full
+            older = [entry_of(record, self._task_names) for record in reversed(page)]
+            added = self.logs.prepend(older)
+            if added:
+                log = self.query_one(Log)
+                before = log.line_count
+                self._redraw(keep_end=False)
+                log.scroll_to(y=log.line_count - before, animate=False)
+        finally:
+            self._loading_older = False
+            self.show_status()
+
+    def _add_newer(self, entries: list[Entry]) -> None:
+        new = self.logs.append(entries)
+        if not new:
+            return
+        if self.logs.search or self.logs.wrap or self.logs.full:
+            self._redraw()
+        else:
+            self.query_one(Log).write_lines(self.logs.lines_of(new, self._width()))
+        self._follow()
+
+    def _follow(self) -> None:
+        # the first page may be written before the log has its size: scroll once laid out
+        log = self.query_one(Log)
+        if log.auto_scroll:
+            log.call_after_refresh(log.scroll_end, animate=False)
+
+    def _width(self) -> int:
+        return max(self.query_one(Log).scrollable_content_region.width - 1, 20)
+
+    def _redraw(self, *, keep_end: bool = True) -> None:
+        log = self.query_one(Log)
+        lines, self.matches = self.logs.render(self._width())
+        follow = log.auto_scroll
+        log.auto_scroll = keep_end and follow
+        log.clear()
+        log.write_lines(lines)
+        log.auto_scroll = follow
+        if keep_end:
+            self._follow()
+        self.show_status()
+
+    def on_resize(self) -> None:
+        if self.logs.wrap:
+            self._redraw()
+
+    def show_status(self) -> None:
+        if self._error is not None:
+            stale = " · showing data as of last update" if self._updated else ""
+            self.status.show(self._error + stale, stale=True)
+            return
+        parts = [f"{len(self._task_names)} task runs", f"{len(self.logs)} log lines"]
+        if self._has_older:
+            parts.append("older above")
+        if self.logs.search:
+            parts.append(f"{self.matches} matches for /{self.logs.search} (esc clears)")
+        if self.logs.min_level:
+            parts.append(f"{present.level_name(self.logs.min_level)}+")
+        if self._updated is not None:
+            parts.append(f"updated {self._updated.astimezone():%H:%M:%S}")
+        self.status.show(" · ".join(parts))
 
     def _show_header(self, run: FlowRun) -> None:
         now = self.console.clock()
@@ -198,10 +361,3 @@ class FlowRunScreen(ConsoleScreen):
             table.add_row(*cells, key=key)
         if rows:
             table.move_cursor(row=min(cursor, len(rows) - 1), animate=False)
-
-    def _append_logs(self, records: list[LogRecord]) -> None:
-        if not records:
-            return
-        lines = [line for record in records for line in log_lines(record, self._task_names)]
-        self.query_one(Log).write_lines(lines)
-        self._log_offset += len(records)

@@ -12,13 +12,20 @@ from textual.widgets import Static
 
 if TYPE_CHECKING:
     from textual.app import ComposeResult
+    from textual.dom import DOMNode
 
 
-def _key_rows(bindings: list[BindingType]) -> list[tuple[str, str]]:
+def _key_rows(node: DOMNode) -> list[tuple[str, str]]:
+    """Every key bound on `node` (its own and its base classes'), dimmed ones marked."""
     rows = []
-    for binding in bindings:
-        if isinstance(binding, Binding) and binding.description:
-            rows.append((binding.key_display or binding.key, binding.description))
+    for key, bindings in node._bindings.key_to_bindings.items():
+        for binding in bindings:
+            # Textual's own (focus, copy) and the palette's key are listed apart
+            if binding.description and not binding.action.startswith(
+                ("app.", "screen.", "command_")
+            ):
+                note = "" if node.check_action(binding.action, ()) else "  (not now)"
+                rows.append((binding.key_display or key, binding.description + note))
     return rows
 
 
@@ -36,9 +43,12 @@ class HelpScreen(ModalScreen[None]):
         table = Table(box=None, show_header=False, pad_edge=False)
         table.add_column(style="bold", no_wrap=True)
         table.add_column()
-        for key, description in _key_rows(list(self._under.BINDINGS)):
-            table.add_row(key, description)
-        for key, description in _key_rows(list(self.app.BINDINGS)):
+        self.rows = [
+            *_key_rows(self._under),
+            *_key_rows(self.app),
+            ("ctrl+p", "Command palette: every action"),
+        ]
+        for key, description in self.rows:
             table.add_row(key, description)
         table.add_row("esc", "Back / close")
         with VerticalScroll(id="help-box"):
