@@ -3,9 +3,9 @@
 Runs a few real flows with the SDK in a throw-away PREFECT_HOME (the embedded store),
 pins their times and names so the pictures do not change from one run to the next, then
 drives `prefect ui` headless and saves SVGs at 80x24 and 160x50 into screenshots/: the
-runs list, a confirm dialog, the command palette, a run with its logs, a log search, the
-flows, the profiles and the dashboard. Run ids are random, so the run screen's `id` line is
-the one thing that differs between regenerations.
+runs list, a confirm dialog, the command palette, a run with its logs and its timeline, a
+log search, a run with a subflow, the flows, the profiles and the dashboard. Run ids are
+random, so the run screen's `id` line is the one thing that differs between regenerations.
 """
 
 from __future__ import annotations
@@ -106,11 +106,25 @@ async def shoot(width: int, height: int) -> None:
         await pilot.press("enter")
         await wait_for(pilot, lambda: isinstance(app.screen, FlowRunScreen) and app.screen.loaded)
         save("flow_run")
+        await pilot.press("b")  # the task runs as a timeline, then back to the table
+        await pilot.pause()
+        save("flow_run_timeline")
+        await pilot.press("b")
         await pilot.press("slash")
         await type_text(pilot, "rows")
         await pilot.press("enter")
         save("log_search")
         await pilot.press("escape")
+        await pilot.press("escape", "down", "down", "down", "enter")  # hello-world
+        await wait_for(
+            pilot,
+            lambda: (
+                isinstance(app.screen, FlowRunScreen)
+                and app.screen.loaded
+                and app.screen.crumb_label == "hello-world"
+            ),
+        )
+        save("flow_run_subflows")
         await pilot.press("F")
         await wait_for(pilot, lambda: isinstance(app.screen, FlowsScreen) and app.screen.loaded)
         save("flows")

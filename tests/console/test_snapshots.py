@@ -75,6 +75,17 @@ def test_run_detail(
 
 
 @pytest.mark.parametrize("size", SIZES)
+def test_run_timeline(
+    snap_compare: SnapCompare, sqlite_seeded: Seeded, size: tuple[int, int]
+) -> None:
+    async def steps(pilot: Pilot[Any]) -> None:
+        await open_nightly(pilot)
+        await pilot.press("b")
+
+    assert shoot(snap_compare, size, steps)
+
+
+@pytest.mark.parametrize("size", SIZES)
 def test_log_search(
     snap_compare: SnapCompare, sqlite_seeded: Seeded, size: tuple[int, int]
 ) -> None:

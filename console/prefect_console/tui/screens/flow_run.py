@@ -6,6 +6,10 @@ is read whole (several pages per refresh) and none is dropped. Lines live in a b
 buffer (`logbuffer.LogBuffer`) and are drawn by a plain `Log`: no markup (a literal
 `[INFO]` stays), every line stripped of escape sequences first, since a flow's output must
 never drive the operator's terminal.
+
+`b` swaps the task table for a timeline (`timeline.Timeline`: one bar per task run over
+the run's span). Subflows (flow runs started from one of this run's task runs) are listed
+under the tasks when there are any; Enter on one opens its own run screen.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from prefect_console.ops import present
 from prefect_console.tui.logbuffer import Entry, LogBuffer, entry_of
 from prefect_console.tui.screens.base import describe_error
 from prefect_console.tui.screens.run_actions import RunActions
+from prefect_console.tui.timeline import Timeline
 from prefect_console.tui.widgets import LogView, plain, state_text
 
 if TYPE_CHECKING:
@@ -42,6 +47,12 @@ TASK_COLUMNS = (
     ("start", "Start", 8),
     ("duration", "Duration", 8),
 )
+SUBFLOW_COLUMNS = (
+    ("state", "State", 13),
+    ("name", "Subflow run", None),
+    ("start", "Start", 8),
+    ("duration", "Duration", 8),
+)
 
 
 class FlowRunScreen(RunActions):
@@ -50,6 +61,7 @@ class FlowRunScreen(RunActions):
         Binding("escape", "back", "Back"),
         Binding("l", "focus_logs", "Logs"),
         Binding("t", "focus_tasks", "Tasks"),
+        Binding("b", "toggle_timeline", "Timeline bars", show=False),
         Binding("slash", "search", "Search", key_display="/"),
         Binding("f", "toggle_follow", "Follow"),
         Binding("W", "toggle_wrap", "Wrap"),
@@ -72,6 +84,7 @@ class FlowRunScreen(RunActions):
         self._focus = focus
         self._flow_name: str | None = None
         self._task_names: dict[uuid.UUID, str] = {}
+        self._subflow_count = 0
         self.logs = LogBuffer(MAX_LOG_ENTRIES)
         self._has_older = False
         self._logs_opened = False
@@ -93,12 +106,19 @@ class FlowRunScreen(RunActions):
         for key, label, width in TASK_COLUMNS:
             tasks.add_column(label, key=key, width=width)
         yield tasks
+        yield Timeline(id="timeline")
+        subflows: DataTable[Text] = DataTable(id="subflows", cursor_type="row")
+        for key, label, width in SUBFLOW_COLUMNS:
+            subflows.add_column(label, key=key, width=width)
+        yield subflows
         yield LogView(id="logs", highlight=False, auto_scroll=True)
         yield from self.compose_status()
 
     def on_mount(self) -> None:
         self.query_one("#tasks").border_title = "Task runs"
         self.query_one("#logs").border_title = "Logs"
+        self.query_one("#timeline").border_title = "Timeline"
+        self.query_one("#subflows").border_title = "Subflows"
         self.status.show("Loading flow run...")
         if self._focus == "logs":
             self.action_focus_logs()
@@ -140,7 +160,19 @@ class FlowRunScreen(RunActions):
         self.query_one(Log).focus()
 
     def action_focus_tasks(self) -> None:
-        self.query_one(DataTable).focus()
+        self.query_one("#timeline").display = False
+        self.query_one("#tasks").display = True
+        self.query_one("#tasks", DataTable).focus()
+
+    def action_toggle_timeline(self) -> None:
+        timeline = self.query_one("#timeline")
+        timeline.display = not timeline.display
+        self.query_one("#tasks").display = not timeline.display
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        if event.data_table.id == "subflows" and event.row_key.value is not None:
+            event.stop()
+            self.app.push_screen(FlowRunScreen(uuid.UUID(event.row_key.value)))
 
     def action_refresh(self) -> None:
         self._loading = True
@@ -190,6 +222,7 @@ class FlowRunScreen(RunActions):
     @work(exclusive=True, group="flow-run", exit_on_error=False)
     async def load(self) -> None:
         from prefect_console.ops import NotFound, list_task_runs_of, read_flow_run
+        from prefect_console.ops.subflows import list_subflow_runs
 
         try:
             client = await self.console.client()
@@ -198,6 +231,9 @@ class FlowRunScreen(RunActions):
                 self._flow_name = (await client.read_flow(flow_run.flow_id)).name
             task_runs = await list_task_runs_of(client, self.flow_run_id)
             self._task_names = {t.id: t.name for t in task_runs}
+            subflows = await list_subflow_runs(
+                client, self.flow_run_id, task_run_ids=list(self._task_names)
+            )
             newest = await self._newer_entries(client)
         except NotFound as exc:
             self._error = exc.message
@@ -208,6 +244,8 @@ class FlowRunScreen(RunActions):
             self.flow_run = flow_run
             self._show_header(flow_run)
             self._show_tasks(task_runs)
+            self.query_one(Timeline).show(flow_run, task_runs, self.console.clock())
+            self._show_subflows(subflows)
             self._add_newer(newest)
             self._updated = self.console.clock()
             self.update_context()
@@ -306,6 +344,9 @@ class FlowRunScreen(RunActions):
             self.status.show(self._error + stale, stale=True)
             return
         parts = [f"{len(self._task_names)} task runs", f"{len(self.logs)} log lines"]
+        if self._subflow_count:
+            plural = "s" if self._subflow_count > 1 else ""
+            parts.insert(1, f"{self._subflow_count} subflow{plural}")
         if self._has_older:
             parts.append("older above")
         if self.logs.search:
@@ -339,7 +380,20 @@ class FlowRunScreen(RunActions):
         self.query_one("#header", Static).update(text)
 
     def _show_tasks(self, task_runs: list[TaskRun]) -> None:
-        table: DataTable[Text] = self.query_one(DataTable)
+        self._fill(self.query_one("#tasks", DataTable), task_runs, TASK_COLUMNS)
+
+    def _show_subflows(self, runs: list[FlowRun]) -> None:
+        self._subflow_count = len(runs)
+        table: DataTable[Text] = self.query_one("#subflows", DataTable)
+        table.display = bool(runs)
+        self._fill(table, runs, SUBFLOW_COLUMNS)
+
+    def _fill(
+        self,
+        table: DataTable[Text],
+        runs: list[TaskRun] | list[FlowRun],
+        columns: tuple[tuple[str, str, int | None], ...],
+    ) -> None:
         now = self.console.clock()
         rows = {
             str(t.id): (
@@ -348,11 +402,11 @@ class FlowRunScreen(RunActions):
                 Text(present.format_time(t.start_time, now)[-8:]),
                 Text(present.format_duration(present.run_duration(t, now)), justify="right"),
             )
-            for t in task_runs
+            for t in runs
         }
         if list(rows) == [key.value for key in table.rows]:
             for key, cells in rows.items():
-                for (column, _label, _width), cell in zip(TASK_COLUMNS, cells, strict=True):
+                for (column, _label, _width), cell in zip(columns, cells, strict=True):
                     table.update_cell(key, column, cell, update_width=False)
             return
         cursor = table.cursor_row
