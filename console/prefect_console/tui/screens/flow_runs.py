@@ -61,14 +61,7 @@ class FlowRunsScreen(TableScreen, RunActions):
         Binding("Y", "copy_command", "Copy command", show=False),
         Binding("r", "refresh", "Refresh", show=False),
         Binding("p", "toggle_pause", "Pause", show=False),
-        Binding("slash", "filter", "Filter", key_display="/"),
-        Binding("s", "sort", "Sort", show=False),
-        Binding("S", "reverse_sort", "Reverse sort", show=False),
-        Binding("j", "cursor_down", "Down", show=False),
-        Binding("k", "cursor_up", "Up", show=False),
-        Binding("g", "cursor_top", "First row", show=False),
-        Binding("G", "cursor_bottom", "Last row", show=False),
-        Binding("escape", "back", "Back", show=False),
+        # filter, sort, j/k/g/G and Esc come from TableScreen
     ]
 
     def __init__(self) -> None:
