@@ -180,6 +180,112 @@ _DEFS: list[Setting] = [
     ),
 ]
 
+
+def _service(name: str, loop_seconds: float, what: str, *, enabled: bool = True) -> list[Setting]:
+    """The on/off switch and the interval of one background service of the server."""
+    prefix = f"PREFECT_SERVER_SERVICES_{name}"
+    return [
+        Setting(f"{prefix}_ENABLED", _to_bool, lambda s: enabled, f"Run the {what} service."),
+        Setting(
+            f"{prefix}_LOOP_SECONDS",
+            float,
+            lambda s: loop_seconds,
+            f"Seconds between two passes of the {what} service.",
+        ),
+    ]
+
+
+_DEFS += [
+    *_service("SCHEDULER", 60.0, "scheduler (creates runs of scheduled deployments)"),
+    Setting(
+        "PREFECT_SERVER_SERVICES_SCHEDULER_MIN_RUNS",
+        int,
+        lambda s: 3,
+        "The scheduler keeps at least this many runs scheduled per schedule.",
+    ),
+    Setting(
+        "PREFECT_SERVER_SERVICES_SCHEDULER_MAX_RUNS",
+        int,
+        lambda s: 100,
+        "The scheduler schedules at most this many runs ahead per schedule.",
+    ),
+    Setting(
+        "PREFECT_SERVER_SERVICES_SCHEDULER_MIN_SCHEDULED_TIME",
+        float,
+        lambda s: 3600.0,
+        "Seconds ahead the scheduler always covers (even past MIN_RUNS).",
+    ),
+    Setting(
+        "PREFECT_SERVER_SERVICES_SCHEDULER_MAX_SCHEDULED_TIME",
+        float,
+        lambda s: 100 * 86400.0,
+        "Seconds ahead the scheduler never schedules past.",
+    ),
+    *_service("LATE_RUNS", 5.0, "late runs (marks overdue Scheduled runs Late)"),
+    Setting(
+        "PREFECT_SERVER_SERVICES_LATE_RUNS_AFTER_SECONDS",
+        float,
+        lambda s: 15.0,
+        "Seconds past its scheduled time after which a Scheduled run is Late.",
+    ),
+    *_service("FOREMAN", 15.0, "foreman (worker, pool, queue and deployment status)"),
+    Setting(
+        "PREFECT_SERVER_SERVICES_FOREMAN_INACTIVITY_HEARTBEAT_MULTIPLE",
+        int,
+        lambda s: 3,
+        "Missed heartbeat intervals after which a worker is offline.",
+    ),
+    Setting(
+        "PREFECT_SERVER_SERVICES_FOREMAN_FALLBACK_HEARTBEAT_INTERVAL_SECONDS",
+        float,
+        lambda s: 30.0,
+        "Heartbeat interval assumed for workers that do not say theirs.",
+    ),
+    Setting(
+        "PREFECT_SERVER_SERVICES_FOREMAN_DEPLOYMENT_LAST_POLLED_TIMEOUT_SECONDS",
+        float,
+        lambda s: 60.0,
+        "Seconds without a poll after which a deployment is not ready.",
+    ),
+    Setting(
+        "PREFECT_SERVER_SERVICES_FOREMAN_WORK_QUEUE_LAST_POLLED_TIMEOUT_SECONDS",
+        float,
+        lambda s: 60.0,
+        "Seconds without a poll after which a work queue is not ready.",
+    ),
+    *_service("PAUSE_EXPIRATIONS", 5.0, "pause expirations (fails runs paused too long)"),
+    *_service("CANCELLATION_CLEANUP", 20.0, "cancellation cleanup (settles cancelled trees)"),
+    *_service("REPOSSESSOR", 15.0, "repossessor (frees concurrency slots of expired leases)"),
+    *_service("ZOMBIES", 10.0, "zombie runs (crashes Running runs whose heartbeats stopped)"),
+    Setting(
+        "PREFECT_SERVER_SERVICES_ZOMBIES_AFTER_SECONDS",
+        float,
+        lambda s: 90.0,
+        "Seconds without a heartbeat after which a Running flow run is Crashed.",
+    ),
+    Setting(
+        "PREFECT_RUNNER_HEARTBEAT_FREQUENCY",
+        lambda v: None if v in (None, "") else float(v),
+        lambda s: 30.0,
+        "Seconds between heartbeats a running flow sends (empty: none).",
+    ),
+    *_service("RETENTION", 3600.0, "retention (deletes old runs, logs and events)"),
+    Setting(
+        "PREFECT_SERVER_SERVICES_RETENTION_FLOW_RUNS_DAYS",
+        lambda v: None if v in (None, "") else float(v),
+        lambda s: None,
+        "Delete finished flow runs (and their logs) older than this many days; empty: keep.",
+    ),
+    Setting(
+        "PREFECT_SERVER_EVENTS_RETENTION_PERIOD",
+        float,
+        lambda s: 7 * 86400.0,
+        "Seconds events are kept.",
+    ),
+    *_service("EVENT_PERSISTER", 1.0, "event persister (writes received events)"),
+]
+
+
 SETTINGS: dict[str, Setting] = {d.name: d for d in _DEFS}
 
 
@@ -220,6 +326,38 @@ class Settings:
     results_persist_by_default: bool
     results_local_storage_path: Path
     ui_refresh_seconds: float
+    # the background services (see `_service`); read with `value_of` by the server too
+    server_services_scheduler_enabled: bool
+    server_services_scheduler_loop_seconds: float
+    server_services_scheduler_min_runs: int
+    server_services_scheduler_max_runs: int
+    server_services_scheduler_min_scheduled_time: float
+    server_services_scheduler_max_scheduled_time: float
+    server_services_late_runs_enabled: bool
+    server_services_late_runs_loop_seconds: float
+    server_services_late_runs_after_seconds: float
+    server_services_foreman_enabled: bool
+    server_services_foreman_loop_seconds: float
+    server_services_foreman_inactivity_heartbeat_multiple: int
+    server_services_foreman_fallback_heartbeat_interval_seconds: float
+    server_services_foreman_deployment_last_polled_timeout_seconds: float
+    server_services_foreman_work_queue_last_polled_timeout_seconds: float
+    server_services_pause_expirations_enabled: bool
+    server_services_pause_expirations_loop_seconds: float
+    server_services_cancellation_cleanup_enabled: bool
+    server_services_cancellation_cleanup_loop_seconds: float
+    server_services_repossessor_enabled: bool
+    server_services_repossessor_loop_seconds: float
+    server_services_zombies_enabled: bool
+    server_services_zombies_loop_seconds: float
+    server_services_zombies_after_seconds: float
+    runner_heartbeat_frequency: float | None
+    server_services_retention_enabled: bool
+    server_services_retention_loop_seconds: float
+    server_services_retention_flow_runs_days: float | None
+    server_events_retention_period: float
+    server_services_event_persister_enabled: bool
+    server_services_event_persister_loop_seconds: float
 
     def __init__(self, values: Mapping[str, Any], sources: Mapping[str, str]) -> None:
         self._values = dict(values)

@@ -11,7 +11,21 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import IntegrityError
 
-from prefect_server.api import flow_runs, flows, logs, root, states, task_runs
+from prefect_server.api import (
+    artifacts,
+    blocks,
+    concurrency_limits,
+    deployments,
+    events,
+    flow_runs,
+    flows,
+    logs,
+    root,
+    states,
+    task_runs,
+    variables,
+    work_pools,
+)
 from prefect_server.database.engine import Database
 from prefect_server.database.migrate import migrate
 
@@ -73,6 +87,13 @@ def build_app(database: Database | None = None) -> FastAPI:
         states.flow_run_states,
         states.task_run_states,
         logs.router,
+        *work_pools.routers,
+        *deployments.routers,
+        *blocks.routers,
+        *variables.routers,
+        *artifacts.routers,
+        *concurrency_limits.routers,
+        *events.routers,
     ):
         app.include_router(router, prefix="/api")
     app.add_exception_handler(IntegrityError, _integrity_error)

@@ -13,16 +13,35 @@ import functools
 from collections.abc import Awaitable, Callable
 from typing import Any, Literal, overload
 
+from prefect.client._artifacts import ArtifactClientMixin
 from prefect.client._base import EMBEDDED_BASE_URL, BaseClient
+from prefect.client._blocks import BlockClientMixin
+from prefect.client._concurrency import ConcurrencyLimitClientMixin
+from prefect.client._deployments import DeploymentClientMixin
+from prefect.client._events import EventClientMixin
 from prefect.client._flow_runs import FlowRunClientMixin
 from prefect.client._flows import FlowClientMixin
 from prefect.client._logs import LogClientMixin
 from prefect.client._task_runs import TaskRunClientMixin
+from prefect.client._variables import VariableClientMixin
+from prefect.client._work_pools import WorkPoolClientMixin
 
 __all__ = ["EMBEDDED_BASE_URL", "BaseClient", "PrefectClient", "SyncPrefectClient", "get_client"]
 
 
-class PrefectClient(FlowRunClientMixin, FlowClientMixin, TaskRunClientMixin, LogClientMixin):
+class PrefectClient(
+    FlowRunClientMixin,
+    FlowClientMixin,
+    TaskRunClientMixin,
+    LogClientMixin,
+    WorkPoolClientMixin,
+    DeploymentClientMixin,
+    BlockClientMixin,
+    VariableClientMixin,
+    ArtifactClientMixin,
+    ConcurrencyLimitClientMixin,
+    EventClientMixin,
+):
     """Async client of the orchestration API (use it as ``async with``)."""
 
 

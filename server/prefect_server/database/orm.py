@@ -189,3 +189,31 @@ ALL_TABLES = [
     FlowRun.__table__,
     Flow.__table__,
 ]
+
+
+# The other resources' tables live in their own modules and register on the same metadata;
+# importing them here makes `Base.metadata` whole for migrations and `reset`.
+from prefect_server.database import (  # noqa: E402
+    orm_blocks,
+    orm_concurrency,
+    orm_deployments,
+    orm_events,
+    orm_variables,
+    orm_work_pools,
+)
+
+__all__ = [
+    "Base",
+    "Flow",
+    "FlowRun",
+    "FlowRunState",
+    "Log",
+    "TaskRun",
+    "TaskRunState",
+    "orm_blocks",
+    "orm_concurrency",
+    "orm_deployments",
+    "orm_events",
+    "orm_variables",
+    "orm_work_pools",
+]

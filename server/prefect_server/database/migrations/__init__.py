@@ -5,4 +5,4 @@
 head of `versions/`.
 """
 
-HEAD = "0002_pg_sort_indexes"
+HEAD = "0009_services"

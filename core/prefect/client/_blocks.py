@@ -1,0 +1,9 @@
+"""Block type, schema and document methods of the client (Prefect 3 names)."""
+
+from __future__ import annotations
+
+from prefect.client._base import BaseClient
+
+
+class BlockClientMixin(BaseClient):
+    pass

@@ -1,0 +1,8 @@
+"""Routes: Events: persist, filter, count, and websocket streams."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+# every router here is mounted under /api by `prefect_server.app`
+routers: list[APIRouter] = []

@@ -1,0 +1,5 @@
+"""ORM tables: Deployments and their schedules."""
+
+from __future__ import annotations
+
+from prefect_server.database.orm import Base  # noqa: F401
