@@ -87,10 +87,22 @@ def ui(
     read_only: Annotated[
         bool, typer.Option("--read-only", help="Offer no action that changes anything.")
     ] = False,
+    keys: Annotated[
+        bool,
+        typer.Option(
+            "--keys",
+            help="Print every key binding id with its key (for $PREFECT_HOME/keymap.toml).",
+        ),
+    ] = False,
 ) -> None:
     """Open the terminal console: live flow runs, their tasks and logs."""
     from prefect_console.cli._group import fail
 
+    if keys:
+        from prefect_console.tui.keymap import describe_keys
+
+        sys.stdout.write(describe_keys())
+        return
     if not (sys.stdin.isatty() and sys.stdout.isatty()):
         raise fail("`prefect ui` needs a terminal (stdin and stdout are not both a TTY)")
     from prefect_console.tui.app import ConsoleApp

@@ -42,14 +42,14 @@ class ConsoleApp(App[None]):
     TITLE = "Prefect console"
     COMMANDS: ClassVar[set[Any]] = {ConsoleCommands}
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("colon", "jump", "Jump", key_display=":"),
-        Binding("question_mark", "help", "Help", key_display="?"),
-        Binding("q", "quit", "Quit"),
-        Binding("i", "show_info", "Info", show=False),
-        Binding("D", "show_dashboard", "Dashboard", show=False),
-        Binding("F", "show_flows", "Flows", show=False),
-        Binding("P", "show_profiles", "Profiles", show=False),
-        Binding("ctrl+o", "switch_profile", "Switch profile", show=False),
+        Binding("colon", "jump", "Jump", key_display=":", id="app.jump"),
+        Binding("question_mark", "help", "Help", key_display="?", id="app.help"),
+        Binding("q", "quit", "Quit", id="app.quit"),
+        Binding("i", "show_info", "Info", show=False, id="app.info"),
+        Binding("D", "show_dashboard", "Dashboard", show=False, id="app.dashboard"),
+        Binding("F", "show_flows", "Flows", show=False, id="app.flows"),
+        Binding("P", "show_profiles", "Profiles", show=False, id="app.profiles"),
+        Binding("ctrl+o", "switch_profile", "Switch profile", show=False, id="app.switch_profile"),
     ]
 
     def __init__(
@@ -85,6 +85,10 @@ class ConsoleApp(App[None]):
         self._client_lock = asyncio.Lock()
         # 16-colour friendly: the theme maps onto the terminal's own ANSI palette
         self.theme = "ansi-dark"
+        from prefect_console.tui.keymap import FILE_NAME, load_keymap
+
+        self.user_keymap = load_keymap(self.settings.home / FILE_NAME)
+        self.set_keymap(self.user_keymap.keys)
 
     @property
     def context_label(self) -> str:
@@ -95,6 +99,21 @@ class ConsoleApp(App[None]):
         from prefect_console.tui.screens.flow_runs import FlowRunsScreen
 
         self.push_screen(FlowRunsScreen())
+        if self.user_keymap.keys or self.user_keymap.problems:
+            # after the first paint: checking ids imports every screen
+            self.call_after_refresh(self._report_keymap)
+
+    def _report_keymap(self) -> None:
+        from prefect_console.tui.keymap import known_binding_ids, taken_keys, unknown_ids
+
+        keymap = self.user_keymap
+        problems = [
+            *keymap.problems,
+            *unknown_ids(keymap, known_binding_ids()),
+            *taken_keys(keymap),
+        ]
+        for problem in problems:
+            self.notify(problem, title="keymap", severity="warning", timeout=15)
 
     async def client(self) -> PrefectClient:
         """The shared client, opened on first use (and again after a failed open)."""

@@ -85,7 +85,9 @@ class ConsoleScreen(Screen[None]):
 
     def on_key(self, event: events.Key) -> None:
         """A dimmed key says why it did nothing, instead of nothing at all."""
-        for binding in self._bindings.key_to_bindings.get(event.key, ()):
+        from prefect_console.tui.keymap import effective_bindings
+
+        for binding in effective_bindings(self).key_to_bindings.get(event.key, ()):
             reason = self.disabled_reason(binding.action)
             if reason and isinstance(binding, Binding):
                 self.notify(

@@ -94,9 +94,9 @@ class DashboardScreen(ConsoleScreen):
     CSS_PATH = "dashboard.tcss"
     crumb = "dash"
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("enter", "open_run", "Open"),
-        Binding("r", "refresh", "Refresh"),
-        Binding("escape", "back", "Back", show=False),
+        Binding("enter", "open_run", "Open", id="dashboard.open"),
+        Binding("r", "refresh", "Refresh", id="dashboard.refresh"),
+        Binding("escape", "back", "Back", show=False, id="dashboard.back"),
     ]
 
     def __init__(self) -> None:

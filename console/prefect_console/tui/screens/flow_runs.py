@@ -51,16 +51,16 @@ class FlowRunsScreen(TableScreen, RunActions):
         ("tags", "Tags", None),
     )
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("enter", "open_run", "Open"),
-        Binding("space", "toggle_mark", "Mark"),
-        Binding("c", "cancel_runs", "Cancel"),
-        Binding("R", "retry_runs", "Retry"),
-        Binding("d", "delete_runs", "Delete"),
-        Binding("w", "watch_run", "Watch", show=False),
-        Binding("y", "copy_id", "Copy id", show=False),
-        Binding("Y", "copy_command", "Copy command", show=False),
-        Binding("r", "refresh", "Refresh", show=False),
-        Binding("p", "toggle_pause", "Pause", show=False),
+        Binding("enter", "open_run", "Open", id="runs.open"),
+        Binding("space", "toggle_mark", "Mark", id="runs.mark"),
+        Binding("c", "cancel_runs", "Cancel", id="runs.cancel"),
+        Binding("R", "retry_runs", "Retry", id="runs.retry"),
+        Binding("d", "delete_runs", "Delete", id="runs.delete"),
+        Binding("w", "watch_run", "Watch", show=False, id="runs.watch"),
+        Binding("y", "copy_id", "Copy id", show=False, id="runs.copy_id"),
+        Binding("Y", "copy_command", "Copy command", show=False, id="runs.copy_command"),
+        Binding("r", "refresh", "Refresh", show=False, id="runs.refresh"),
+        Binding("p", "toggle_pause", "Pause", show=False, id="runs.pause"),
         # filter, sort, j/k/g/G and Esc come from TableScreen
     ]
 

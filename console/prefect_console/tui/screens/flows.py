@@ -33,7 +33,7 @@ class FlowsScreen(TableScreen):
     )
     BINDINGS: ClassVar[list[BindingType]] = [
         *TableScreen.BINDINGS,
-        Binding("enter", "show_runs", "Runs"),
+        Binding("enter", "show_runs", "Runs", id="flows.runs"),
         ("r", "refresh", "Refresh"),
         ("y", "copy_id", "Copy id"),
     ]

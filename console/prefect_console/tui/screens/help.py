@@ -18,7 +18,9 @@ if TYPE_CHECKING:
 def _key_rows(node: DOMNode) -> list[tuple[str, str]]:
     """Every key bound on `node` (its own and its base classes'), dimmed ones marked."""
     rows = []
-    for key, bindings in node._bindings.key_to_bindings.items():
+    from prefect_console.tui.keymap import effective_bindings
+
+    for key, bindings in effective_bindings(node).key_to_bindings.items():
         for binding in bindings:
             # Textual's own (focus, copy) and the palette's key are listed apart
             if binding.description and not binding.action.startswith(
@@ -32,7 +34,7 @@ def _key_rows(node: DOMNode) -> list[tuple[str, str]]:
 class HelpScreen(ModalScreen[None]):
     CSS_PATH = "help.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape,question_mark,q", "dismiss", "Close"),
+        Binding("escape,question_mark,q", "dismiss", "Close", id="help.close"),
     ]
 
     def __init__(self, under: Screen[object]) -> None:

@@ -23,7 +23,9 @@ if TYPE_CHECKING:
 
 class InfoScreen(ModalScreen[None]):
     CSS_PATH = "help.tcss"
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,i,q", "close", "Close")]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,i,q", "close", "Close", id="info.close"),
+    ]
 
     @property
     def console(self) -> ConsoleApp:

@@ -31,8 +31,8 @@ class ProfilesScreen(TableScreen):
         ("settings", "Settings", None),
     )
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("enter", "use", "Use"),
-        Binding("ctrl+o", "use", "Use profile"),
+        Binding("enter", "use", "Use", id="profiles.use"),
+        Binding("ctrl+o", "use", "Use profile", id="profiles.switch"),
         *TableScreen.BINDINGS,
     ]
 

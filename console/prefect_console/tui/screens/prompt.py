@@ -20,7 +20,9 @@ if TYPE_CHECKING:
 
 class PromptScreen(ModalScreen[str | None]):
     CSS_PATH = "prompt.tcss"
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "cancel", "Cancel", id="prompt.cancel"),
+    ]
 
     def __init__(
         self,

@@ -29,14 +29,14 @@ class TableScreen(ConsoleScreen):
     COLUMNS: ClassVar[tuple[Column, ...]] = ()
     TABLE_ID: ClassVar[str] = "table"
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("slash", "filter", "Filter", key_display="/"),
-        Binding("s", "sort", "Sort", show=False),
-        Binding("S", "reverse_sort", "Reverse sort", show=False),
-        Binding("j", "cursor_down", "Down", show=False),
-        Binding("k", "cursor_up", "Up", show=False),
-        Binding("g", "cursor_top", "First row", show=False),
-        Binding("G", "cursor_bottom", "Last row", show=False),
-        Binding("escape", "back", "Back", show=False),
+        Binding("slash", "filter", "Filter", key_display="/", id="table.filter"),
+        Binding("s", "sort", "Sort", show=False, id="table.sort"),
+        Binding("S", "reverse_sort", "Reverse sort", show=False, id="table.reverse_sort"),
+        Binding("j", "cursor_down", "Down", show=False, id="table.down"),
+        Binding("k", "cursor_up", "Up", show=False, id="table.up"),
+        Binding("g", "cursor_top", "First row", show=False, id="table.top"),
+        Binding("G", "cursor_bottom", "Last row", show=False, id="table.bottom"),
+        Binding("escape", "back", "Back", show=False, id="table.back"),
     ]
 
     def __init__(self) -> None:
