@@ -1,0 +1,182 @@
+"""API server benchmark: writes under 1 and 8 concurrent clients, and filter latency.
+
+    python tests/bench/bench_api.py                           # ours, SQLite
+    python tests/bench/bench_api.py --vs-prefect /venv/bin/python
+    python tests/bench/bench_api.py --seconds 60 --filter-runs 10000
+
+For each target a server process is started on a fresh SQLite file, then:
+  create 1      flow runs created per second by one client (create only)
+  create 8      the same with eight clients at once, and the error count
+  walk 8        eight clients creating runs and walking them Pending > Running > Completed
+  filter p50/95 `POST /flow_runs/filter` limit 200, newest first, after --filter-runs runs
+Prints figures; asserts nothing about time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+import httpx
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+from tests.bench.writers import ensure_flow, run_writers
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class Server:
+    def __init__(self, python: str, label: str) -> None:
+        self.label = label
+        self.home = Path(tempfile.mkdtemp(prefix=f"bench-api-{label}-"))
+        self.port = _free_port()
+        self.api_url = f"http://127.0.0.1:{self.port}/api"
+        env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
+        env.update(
+            PREFECT_HOME=str(self.home),
+            PREFECT_SERVER_DATABASE_CONNECTION_URL=f"sqlite+aiosqlite:///{self.home / 'b.db'}",
+            # the loops would compete with the measured requests; Prefect has the same names
+            PREFECT_SERVER_ANALYTICS_ENABLED="false",
+            PREFECT_SERVER_SERVICES_SCHEDULER_ENABLED="false",
+            PREFECT_SERVER_SERVICES_LATE_RUNS_ENABLED="false",
+            PREFECT_SERVER_SERVICES_FOREMAN_ENABLED="false",
+        )
+        prefect = str(Path(python).parent / "prefect")
+        self.proc = subprocess.Popen(
+            [prefect, "server", "start", "--host", "127.0.0.1", "--port", str(self.port)],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            try:
+                with urllib.request.urlopen(f"{self.api_url}/health", timeout=1):
+                    return
+            except OSError:
+                if self.proc.poll() is not None:
+                    raise RuntimeError(f"{label} server exited: {self.proc.returncode}") from None
+                time.sleep(0.1)
+        raise RuntimeError(f"{label} server did not start")
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+        shutil.rmtree(self.home, ignore_errors=True)
+
+
+async def _fill(api_url: str, runs: int) -> None:
+    """Create runs until the store holds `runs` (eight writers, create only)."""
+    async with httpx.AsyncClient(base_url=api_url, timeout=60) as client:
+        have = (await client.post("/flow_runs/count", json={})).json()
+    missing = max(0, runs - have)
+    if missing:
+        per_client = -(-missing // 8)
+        await run_writers(
+            api_url, clients=8, seconds=3600, walk_states=False, runs_per_client=per_client
+        )
+
+
+async def _filter_latency(api_url: str, samples: int) -> tuple[float, float]:
+    flow_id = await ensure_flow(api_url, "bench-writers")
+    body = {"sort": "EXPECTED_START_TIME_DESC", "limit": 200, "flows": {"id": {"any_": [flow_id]}}}
+    times = []
+    async with httpx.AsyncClient(base_url=api_url, timeout=60) as client:
+        for i in range(samples + 3):
+            t0 = time.perf_counter()
+            response = await client.post("/flow_runs/filter", json=body)
+            elapsed = time.perf_counter() - t0
+            response.raise_for_status()
+            if i >= 3:  # warm-up
+                times.append(elapsed)
+    times.sort()
+    return statistics.median(times), times[int(len(times) * 0.95) - 1]
+
+
+def measure(server: Server, args: argparse.Namespace) -> dict[str, float]:
+    out: dict[str, float] = {}
+    one, t1 = asyncio.run(
+        run_writers(server.api_url, clients=1, seconds=args.seconds, walk_states=False)
+    )
+    out["create_1_runs_s"] = one.runs_created / t1
+    out["create_1_errors"] = one.errors
+    eight, t8 = asyncio.run(
+        run_writers(server.api_url, clients=8, seconds=args.seconds, walk_states=False)
+    )
+    out["create_8_runs_s"] = eight.runs_created / t8
+    out["create_8_errors"] = eight.errors
+    out["create_8_error_pct"] = 100.0 * eight.errors / max(1, eight.requests)
+    walk, tw = asyncio.run(run_writers(server.api_url, clients=8, seconds=args.seconds))
+    out["walk_8_runs_s"] = walk.runs_completed / tw
+    out["walk_8_errors"] = walk.errors
+    out["walk_8_error_pct"] = 100.0 * walk.errors / max(1, walk.requests)
+    if walk.error_samples or eight.error_samples:
+        print(f"[{server.label}] errors: {(eight.error_samples + walk.error_samples)[:3]}")
+    asyncio.run(_fill(server.api_url, args.filter_runs))
+    p50, p95 = asyncio.run(_filter_latency(server.api_url, args.samples))
+    out["filter_p50_ms"] = p50 * 1000
+    out["filter_p95_ms"] = p95 * 1000
+    return out
+
+
+ROWS = [
+    ("create_flow_run, 1 client (runs/s)", "create_1_runs_s", "{:.0f}"),
+    ("  errors", "create_1_errors", "{:.0f}"),
+    ("create_flow_run, 8 clients (runs/s)", "create_8_runs_s", "{:.0f}"),
+    ("  errors (% of requests)", "create_8_error_pct", "{:.1f}"),
+    ("create + 2 states, 8 clients (runs/s)", "walk_8_runs_s", "{:.0f}"),
+    ("  errors (% of requests)", "walk_8_error_pct", "{:.1f}"),
+    ("flow_runs/filter limit 200 p50 (ms)", "filter_p50_ms", "{:.1f}"),
+    ("flow_runs/filter limit 200 p95 (ms)", "filter_p95_ms", "{:.1f}"),
+]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--vs-prefect", metavar="PYTHON")
+    parser.add_argument("--seconds", type=float, default=10.0, help="per write phase")
+    parser.add_argument("--filter-runs", type=int, default=10_000)
+    parser.add_argument("--samples", type=int, default=50)
+    args = parser.parse_args()
+
+    targets = [("ours", sys.executable)]
+    if args.vs_prefect:
+        targets.append(("prefect", args.vs_prefect))
+    results: dict[str, dict[str, float]] = {}
+    for label, python in targets:
+        print(f"[{label}] starting a server ...", file=sys.stderr)
+        server = Server(python, label)
+        try:
+            results[label] = measure(server, args)
+        finally:
+            server.stop()
+    print(f"{'':40}" + "".join(f"{label:>12}" for label, _ in targets))
+    for title, key, fmt in ROWS:
+        cells = "".join(f"{fmt.format(results[label][key]):>12}" for label, _ in targets)
+        print(f"{title:40}{cells}")
+    print(f"(write phases {args.seconds:.0f} s each; filter after {args.filter_runs} runs)")
+
+
+if __name__ == "__main__":
+    main()
