@@ -8,31 +8,13 @@ A verb with no place in the TUI says why in `cli_only`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from prefect_console.ops import registry_deployments, registry_resources
+from prefect_console.ops.registry_types import APP, TuiAction, Verb
 
-APP = "prefect_console.tui.app:ConsoleApp"
+__all__ = ["APP", "BY_COMMAND", "VERBS", "TuiAction", "Verb", "mutating_actions"]
+
 RUNS = "prefect_console.tui.screens.flow_runs:FlowRunsScreen"
 RUN = "prefect_console.tui.screens.flow_run:FlowRunScreen"
-
-
-@dataclass(frozen=True)
-class TuiAction:
-    """An action (`action_<name>` on `target`, a "module:Class") bound to `key`."""
-
-    target: str
-    action: str
-    key: str
-
-
-@dataclass(frozen=True)
-class Verb:
-    command: str
-    summary: str
-    operation: str | None = None
-    tui: TuiAction | None = None
-    cli_only: str | None = None
-    # changes something on the server: dimmed in read-only mode
-    mutates: bool = False
 
 
 VERBS: tuple[Verb, ...] = (
@@ -189,6 +171,9 @@ VERBS: tuple[Verb, ...] = (
         cli_only="administers the store itself, while no console is attached",
     ),
     Verb("ui", "Open the terminal console", cli_only="starts the TUI itself"),
+    # each later resource keeps its verbs in a module of its own
+    *registry_deployments.VERBS,
+    *registry_resources.VERBS,
 )
 
 BY_COMMAND: dict[str, Verb] = {verb.command: verb for verb in VERBS}

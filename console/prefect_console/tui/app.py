@@ -168,6 +168,19 @@ class ConsoleApp(App[None]):
 
         self._show(DashboardScreen)
 
+    def action_show_resource(self, name: str) -> None:
+        """Bring up the screen of a resource of `tui.resources` (`:deployments`, ...)."""
+        import importlib
+
+        from prefect_console.tui.resources import RESOURCES
+
+        for resource in RESOURCES:
+            if resource.name == name:
+                module, _, cls = resource.screen.partition(":")
+                self._show(getattr(importlib.import_module(module), cls))
+                return
+        self.notify(f"No screen for {name!r}", severity="warning")
+
     def action_show_runs(self) -> None:
         from prefect_console.tui.screens.flow_runs import FlowRunsScreen
 

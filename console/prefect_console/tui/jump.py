@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from prefect_console.tui.resources import RESOURCES
+
 # alias -> (canonical name, app action)
 ALIASES: dict[str, tuple[str, str]] = {}
+
 
 for _names, _action in (
     (("runs", "run", "flow-runs", "flowruns", "fr"), "show_runs"),
@@ -17,6 +20,9 @@ for _names, _action in (
 ):
     for _name in _names:
         ALIASES[_name] = (_names[0], _action)
+for _resource in RESOURCES:
+    for _name in (_resource.name, *_resource.aliases):
+        ALIASES[_name] = (_resource.name, f"show_resource({_resource.name!r})")
 
 
 def resolve(text: str) -> str | None:

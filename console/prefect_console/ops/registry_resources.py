@@ -1,0 +1,10 @@
+"""Console verbs: variables, artifacts, concurrency limits and events.
+
+Joined into `registry.VERBS`.
+"""
+
+from __future__ import annotations
+
+from prefect_console.ops.registry_types import Verb
+
+VERBS: tuple[Verb, ...] = ()
