@@ -63,3 +63,38 @@ async def test_bad_logs_are_422(api) -> None:
         await api.post("/logs/", json=[{"name": "x", "level": "loud", "message": ""}])
     ).status_code == 422
     assert (await api.post("/logs/filter", json={"logs": {"level": {"gt_": 1}}})).status_code == 422
+
+
+async def test_filter_body_as_prefect_clients_send_it(api) -> None:
+    # Prefect 3's read_logs dumps every filter field and sends null for what it was not given
+    run, other = str(uuid.uuid4()), str(uuid.uuid4())
+    base = now()
+    logs = [
+        {"name": "p", "level": 20, "message": m, "flow_run_id": r, "timestamp": t.isoformat()}
+        for m, r, t in [
+            ("first", run, base),
+            ("second", run, base + timedelta(seconds=1)),
+            ("elsewhere", other, base),
+        ]
+    ]
+    assert (await api.post("/logs/", json=logs)).status_code == 201
+    body = {
+        "logs": {
+            "operator": "and_",
+            "level": {"ge_": 20, "le_": None},
+            "timestamp": {"before_": None, "after_": None},
+            "flow_run_id": {"any_": [run]},
+            "task_run_id": None,
+        },
+        "limit": None,
+        "offset": None,
+        "sort": "TIMESTAMP_DESC",
+    }
+    response = await api.post("/logs/filter", json=body)
+    assert response.status_code == 200, response.text
+    assert [log["message"] for log in response.json()] == ["second", "first"]
+    defaults = await api.post("/logs/filter", json={"sort": None, "offset": None})
+    assert defaults.status_code == 200
+    # TIMESTAMP_ASC from offset 0: "first" and "elsewhere" share a timestamp
+    assert [log["message"] for log in defaults.json()][2:] == ["second"]
+    assert (await api.post("/logs/filter", json={"offset": -1})).status_code == 422

@@ -16,6 +16,7 @@ from typing import Literal, TypeAlias
 from pydantic import AliasChoices, Field, field_validator, model_validator
 
 from prefect.schemas._base import ActionBaseModel
+from prefect.schemas._requests import NullMeansDefault
 from prefect.schemas.objects import StateType
 from prefect.schemas.sorting import FlowRunSort, FlowSort, LogSort, TaskRunSort
 
@@ -168,7 +169,8 @@ class CountRequest(_RunFilterBody):
     pass
 
 
-class LogFilterRequest(ActionBaseModel):
+class LogFilterRequest(NullMeansDefault):
+    # Prefect 3's `read_logs` sends `"offset": null` when given no offset
     logs: LogFilter | None = None
     sort: LogSort = LogSort.TIMESTAMP_ASC
     limit: int | None = Field(default=None, ge=0, le=1000)
