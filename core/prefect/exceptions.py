@@ -12,6 +12,7 @@ PrefectException
 ├── FailedRun                 result() of a Failed state with no stored exception
 ├── CancelledRun              result() of a Cancelled state
 ├── Abort                     the orchestrator aborted a transition
+├── ProtectedBlockError       a change to a protected (built-in) block type
 ├── ConfigurationError        a bad setting or profile
 └── MissingContextError       a run-context helper called outside a run
 """
@@ -73,6 +74,10 @@ class CancelledRun(PrefectException):
 
 
 class Abort(PrefectException):
+    pass
+
+
+class ProtectedBlockError(PrefectException):
     pass
 
 
