@@ -109,3 +109,13 @@ async def test_paginate_empty_and_malformed(api) -> None:
         response = await api.post("/flows/paginate", json=body)
         assert response.status_code == 422, body
         assert response.json()["detail"][0]["msg"]
+
+
+async def test_null_sort_offset_and_limit_mean_the_defaults(api: httpx.AsyncClient) -> None:
+    # Prefect 3's client sends nulls for the arguments its caller left out
+    await api.post("/flows/", json={"name": "null-defaults"})
+    body = {"sort": None, "offset": None, "limit": None, "flows": None}
+    for path in ("/flows/filter", "/flow_runs/filter", "/task_runs/filter", "/flows/paginate"):
+        response = await api.post(path, json=body)
+        assert response.status_code == 200, (path, response.text)
+    assert (await api.post("/flows/count", json={"offset": None})).json() == 1

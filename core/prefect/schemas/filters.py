@@ -140,7 +140,7 @@ class LogFilter(OperatorFilter):
 _Unsupported: TypeAlias = None
 
 
-class _RunFilterBody(ActionBaseModel):
+class _RunFilterBody(NullMeansDefault):
     flows: FlowFilter | None = None
     flow_runs: FlowRunFilter | None = None
     task_runs: TaskRunFilter | None = None
