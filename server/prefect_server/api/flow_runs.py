@@ -24,13 +24,14 @@ from prefect.schemas.responses import (
     SetStateStatus,
 )
 
-from prefect_server.api import convert
+from prefect_server.api import convert, flow_run_input
 from prefect_server.api.dependencies import get_db, not_found
 from prefect_server.api.pagination import page_count, page_request
 from prefect_server.database.engine import Database
 from prefect_server.models import flow_runs as models
 from prefect_server.models.graph import flow_run_graph
 from prefect_server.models.history import flow_run_history
+from prefect_server.models.work_pools import WorkPoolNotFound
 from prefect_server.orchestration.transition import propose_state
 
 router = APIRouter(prefix="/flow_runs", tags=["Flow Runs"])
@@ -43,7 +44,7 @@ async def create_flow_run(
     try:
         async with db.write() as session:
             row, created = await models.create_flow_run(session, flow_run)
-    except models.FlowNotFound as exc:
+    except (models.FlowNotFound, WorkPoolNotFound) as exc:
         raise HTTPException(status_code=404, detail=str(exc)) from None
     if not created:
         response.status_code = status.HTTP_200_OK
@@ -163,3 +164,7 @@ async def update_flow_run_labels(
         found = await models.update_flow_run_labels(session, id, labels)
     if not found:
         not_found("Flow run")
+
+
+# /{id}/resume and /{id}/input...: pause/resume with input, in a module of their own
+router.include_router(flow_run_input.router)
