@@ -21,7 +21,7 @@ from prefect_server.api.pagination import page_count, page_request
 from prefect_server.database.engine import Database
 from prefect_server.models import task_run_reports
 from prefect_server.models import task_runs as models
-from prefect_server.orchestration.transition import propose_state
+from prefect_server.orchestration.concurrency_rules import propose_task_state
 
 router = APIRouter(prefix="/task_runs", tags=["Task Runs"])
 
@@ -85,7 +85,8 @@ async def set_task_run_state(
         run = await models.read_task_run(session, id)
         if run is None:
             not_found("Task run")
-        result = await propose_state(session, run, body.state, force=body.force)
+        # the tag concurrency rules need the store (slots), so they wrap the policy here
+        result = await propose_task_state(session, run, body.state, force=body.force)
     accepted = result.status == SetStateStatus.ACCEPT
     response.status_code = status.HTTP_201_CREATED if accepted else status.HTTP_200_OK
     return result
