@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 import prefect
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from prefect_server.api import (
     artifacts,
@@ -68,6 +68,27 @@ async def _integrity_error(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
+def _sqlstate(exc: BaseException) -> str | None:
+    """The SQLSTATE of a database error (asyncpg keeps it on the driver's exception)."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        code = getattr(seen, "sqlstate", None)
+        if isinstance(code, str):
+            return code
+        seen = getattr(seen, "orig", None) or seen.__cause__
+    return None
+
+
+async def _database_error(request: Request, exc: Exception) -> JSONResponse:
+    # class 22 is "data exception": a value the database cannot hold (a NUL character, a
+    # number out of range), so the request's fault and a 422 with the reason, not a 500
+    code = _sqlstate(exc)
+    if code is None or not code.startswith("22"):
+        raise exc
+    reason = str(getattr(exc, "orig", exc)).splitlines()[0]
+    return JSONResponse(status_code=422, content={"detail": f"Value cannot be stored: {reason}"})
+
+
 def build_app(database: Database | None = None) -> FastAPI:
     """The app with its routes; `database` is the open store (else the lifespan opens one)."""
     # the schema and the docs live under /api, beside the routes they describe, as in Prefect
@@ -97,6 +118,7 @@ def build_app(database: Database | None = None) -> FastAPI:
     ):
         app.include_router(router, prefix="/api")
     app.add_exception_handler(IntegrityError, _integrity_error)
+    app.add_exception_handler(DBAPIError, _database_error)
     return app
 
 

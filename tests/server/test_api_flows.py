@@ -119,3 +119,12 @@ async def test_null_sort_offset_and_limit_mean_the_defaults(api: httpx.AsyncClie
         response = await api.post(path, json=body)
         assert response.status_code == 200, (path, response.text)
     assert (await api.post("/flows/count", json={"offset": None})).json() == 1
+
+
+async def test_a_value_the_store_cannot_hold_is_a_422_not_a_500(api: httpx.AsyncClient) -> None:
+    # PostgreSQL text cannot hold NUL; SQLite can, and stores it as sent
+    response = await api.post("/flows/", json={"name": "nul\x00name"})
+    assert response.status_code in (201, 422), response.text
+    if response.status_code == 422:
+        assert response.json()["detail"].startswith("Value cannot be stored")
+        assert (await api.post("/flows/count", json={})).json() == 0
