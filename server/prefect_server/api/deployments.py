@@ -2,7 +2,228 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import NoReturn
+
+from fastapi import APIRouter, Body, Depends, HTTPException, Response, status
+from prefect._time import now
+from prefect.schemas.deployments import (
+    Deployment,
+    DeploymentBulkDeleteRequest,
+    DeploymentBulkDeleteResponse,
+    DeploymentCountRequest,
+    DeploymentCreate,
+    DeploymentFilterRequest,
+    DeploymentFlowRunCreate,
+    DeploymentPaginateRequest,
+    DeploymentPaginationResponse,
+    DeploymentUpdate,
+    GetScheduledFlowRunsForDeploymentsRequest,
+)
+from prefect.schemas.objects import FlowRun
+
+from prefect_server.api import convert
+from prefect_server.api.dependencies import get_db, not_found
+from prefect_server.api.deployment_schedules import router as schedules_router
+from prefect_server.api.pagination import page_count, page_request
+from prefect_server.database.engine import Database
+from prefect_server.database.orm_deployments import Deployment as DeploymentRow
+from prefect_server.models import deployment_flow_runs as run_models
+from prefect_server.models import deployments as models
+from prefect_server.models.deployment_parameters import (
+    InvalidParameterSchema,
+    ParameterSchemaError,
+)
+from prefect_server.models.deployment_schedules import DuplicateScheduleSlug, ScheduleSlugTaken
+from prefect_server.models.work_pools import WorkPoolNotFound
+
+router = APIRouter(prefix="/deployments", tags=["Deployments"])
+
+
+def deployment(row: DeploymentRow) -> Deployment:
+    return Deployment.model_validate(row, from_attributes=True)
+
+
+def _raise(status_code: int, detail: str) -> NoReturn:
+    raise HTTPException(status_code=status_code, detail=detail)
+
+
+@contextmanager
+def bad_input(action: str) -> Iterator[None]:
+    """The model errors of a deployment request, as 4xx answers with their reason."""
+    try:
+        yield
+    except (models.FlowNotFound, WorkPoolNotFound) as exc:
+        _raise(404, str(exc))
+    except (ParameterSchemaError, models.ParameterSchemaMissing) as exc:
+        _raise(409, f"Error {action}: {exc}")
+    except ScheduleSlugTaken as exc:
+        _raise(409, str(exc))
+    except (InvalidParameterSchema, DuplicateScheduleSlug) as exc:
+        _raise(422, str(exc))
+
+
+async def _read(db: Database, deployment_id: uuid.UUID) -> DeploymentRow:
+    async with db.read() as session:
+        row = await models.read_deployment(session, deployment_id)
+    if row is None:
+        not_found("Deployment")
+    return row
+
+
+@router.post("/", status_code=status.HTTP_201_CREATED)
+async def create_deployment(
+    body: DeploymentCreate, response: Response, db: Database = Depends(get_db)
+) -> Deployment:
+    """Create the deployment, or update the flow's deployment of that name (200)."""
+    with bad_input("creating deployment"):
+        async with db.write() as session:
+            row, created = await models.upsert_deployment(session, body, now())
+            result = deployment(row)
+    if not created:
+        response.status_code = status.HTTP_200_OK
+    return result
+
+
+@router.get("/{id}")
+async def read_deployment(id: uuid.UUID, db: Database = Depends(get_db)) -> Deployment:
+    return deployment(await _read(db, id))
+
+
+# `:path`: a flow name may hold "/", a deployment name may not, so the last "/" splits them
+@router.get("/name/{names:path}")
+async def read_deployment_by_name(names: str, db: Database = Depends(get_db)) -> Deployment:
+    flow_name, _, name = names.rpartition("/")
+    if not flow_name or not name:
+        not_found("Deployment")
+    async with db.read() as session:
+        row = await models.read_deployment_by_name(session, flow_name, name)
+    if row is None:
+        not_found("Deployment")
+    return deployment(row)
+
+
+@router.patch("/{id}", status_code=status.HTTP_204_NO_CONTENT)
+async def update_deployment(
+    id: uuid.UUID, body: DeploymentUpdate, db: Database = Depends(get_db)
+) -> None:
+    with bad_input("updating deployment"):
+        async with db.write() as session:
+            row = await models.read_deployment(session, id)
+            if row is None:
+                not_found("Deployment")
+            await models.update_deployment(session, row, body, now())
+
+
+@router.delete("/{id}", status_code=status.HTTP_204_NO_CONTENT)
+async def delete_deployment(id: uuid.UUID, db: Database = Depends(get_db)) -> None:
+    async with db.write() as session:
+        found = await models.delete_deployment(session, id, now())
+    if not found:
+        not_found("Deployment")
+
+
+@router.post("/filter")
+async def read_deployments(
+    body: DeploymentFilterRequest = Body(default_factory=DeploymentFilterRequest),
+    db: Database = Depends(get_db),
+) -> list[Deployment]:
+    async with db.read() as session:
+        rows = await models.read_deployments(session, body)
+        return [deployment(row) for row in rows]
+
+
+@router.post("/count")
+async def count_deployments(
+    body: DeploymentCountRequest = Body(default_factory=DeploymentCountRequest),
+    db: Database = Depends(get_db),
+) -> int:
+    async with db.read() as session:
+        return await models.count_deployments(session, body)
+
+
+@router.post("/paginate")
+async def paginate_deployments(
+    body: DeploymentPaginateRequest = Body(default_factory=DeploymentPaginateRequest),
+    db: Database = Depends(get_db),
+) -> DeploymentPaginationResponse:
+    request = page_request(body, DeploymentFilterRequest)
+    async with db.read() as session:
+        count = await models.count_deployments(session, request)
+        rows = await models.read_deployments(session, request)
+        results = [deployment(row) for row in rows]
+    return DeploymentPaginationResponse(
+        results=results,
+        count=count,
+        limit=body.limit,
+        pages=page_count(count, body.limit),
+        page=body.page,
+    )
+
+
+@router.post("/bulk_delete")
+async def bulk_delete_deployments(
+    body: DeploymentBulkDeleteRequest = Body(default_factory=DeploymentBulkDeleteRequest),
+    db: Database = Depends(get_db),
+) -> DeploymentBulkDeleteResponse:
+    async with db.write() as session:
+        deleted = await models.bulk_delete_deployments(session, body, now())
+    return DeploymentBulkDeleteResponse(deleted=deleted)
+
+
+@router.post("/{id}/create_flow_run", status_code=status.HTTP_201_CREATED)
+async def create_flow_run_from_deployment(
+    id: uuid.UUID,
+    response: Response,
+    body: DeploymentFlowRunCreate = Body(default_factory=DeploymentFlowRunCreate),
+    db: Database = Depends(get_db),
+) -> FlowRun:
+    """A run of the deployment (200 with the existing run for a repeated idempotency key)."""
+    with bad_input("creating flow run"):
+        async with db.write() as session:
+            row = await models.read_deployment(session, id)
+            if row is None:
+                not_found("Deployment")
+            run, created = await run_models.create_flow_run_from_deployment(
+                session, row, body, now()
+            )
+            result = convert.flow_run(run)
+    if not created:
+        response.status_code = status.HTTP_200_OK
+    return result
+
+
+@router.post("/{id}/pause_deployment")
+async def pause_deployment(id: uuid.UUID, db: Database = Depends(get_db)) -> None:
+    """Pause: the scheduler stops and the future auto-scheduled runs are removed."""
+    async with db.write() as session:
+        row = await models.read_deployment(session, id)
+        if row is None:
+            not_found("Deployment")
+        await models.set_paused(session, row, True, now())
+
+
+@router.post("/{id}/resume_deployment")
+async def resume_deployment(id: uuid.UUID, db: Database = Depends(get_db)) -> None:
+    """Resume: runs are scheduled again at once."""
+    async with db.write() as session:
+        row = await models.read_deployment(session, id)
+        if row is None:
+            not_found("Deployment")
+        await models.set_paused(session, row, False, now())
+
+
+@router.post("/get_scheduled_flow_runs")
+async def get_scheduled_flow_runs_for_deployments(
+    body: GetScheduledFlowRunsForDeploymentsRequest, db: Database = Depends(get_db)
+) -> list[FlowRun]:
+    """Scheduled runs of these deployments due by `scheduled_before`, for a polling runner."""
+    async with db.write() as session:
+        runs = await run_models.get_scheduled_flow_runs(session, body, now())
+        return [convert.flow_run(run) for run in runs]
+
 
 # every router here is mounted under /api by `prefect_server.app`
-routers: list[APIRouter] = []
+routers: list[APIRouter] = [router, schedules_router]
