@@ -35,3 +35,31 @@ def test_every_exported_name_resolves(name: str) -> None:
 def test_unknown_names_raise_attribute_error() -> None:
     with pytest.raises(AttributeError, match="no_such_thing"):
         prefect.no_such_thing  # type: ignore[attr-defined]  # noqa: B018
+
+
+def test_later_resources_import_from_prefect_3s_paths() -> None:
+    from prefect.client.schemas import actions, filters, objects, responses, sorting
+    from prefect.client.schemas.schedules import CronSchedule
+    from prefect.schemas import deployments, schedules, variables, work_pools
+
+    assert objects.Deployment is deployments.Deployment
+    assert objects.WorkPool is work_pools.WorkPool
+    assert objects.Variable is variables.Variable
+    assert actions.DeploymentScheduleCreate is deployments.DeploymentScheduleCreate
+    assert filters.DeploymentFilter is deployments.DeploymentFilter
+    assert sorting.DeploymentSort is deployments.DeploymentSort
+    assert responses.DeploymentResponse is deployments.DeploymentResponse
+    assert CronSchedule is schedules.CronSchedule
+    with pytest.raises(AttributeError, match="NoSuchModel"):
+        objects.NoSuchModel  # noqa: B018
+
+
+def test_every_name_of_the_table_resolves() -> None:
+    import importlib
+
+    from prefect.schemas._elsewhere import ELSEWHERE
+
+    for kind, names in ELSEWHERE.items():
+        module = importlib.import_module(f"prefect.schemas.{kind}")
+        for name in names:
+            assert isinstance(getattr(module, name), type), name

@@ -9,6 +9,7 @@ from typing import Any
 from pydantic import Field
 
 from prefect._time import now
+from prefect.schemas import _elsewhere
 from prefect.schemas._base import ActionBaseModel
 from prefect.schemas.objects import (
     FlowRunPolicy,
@@ -135,3 +136,7 @@ class TaskRunReport(ActionBaseModel):
 
     task_run: TaskRun
     states: list[State] = Field(default_factory=list)
+
+
+# later resources keep their models in modules of their own (see _elsewhere)
+__getattr__ = _elsewhere.resolver("actions")

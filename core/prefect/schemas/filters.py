@@ -15,6 +15,7 @@ from typing import Literal, TypeAlias
 
 from pydantic import AliasChoices, Field, field_validator, model_validator
 
+from prefect.schemas import _elsewhere
 from prefect.schemas._base import ActionBaseModel
 from prefect.schemas._requests import NullMeansDefault
 from prefect.schemas.objects import StateType
@@ -303,3 +304,7 @@ class FlowRunBulkDeleteRequest(ActionBaseModel):
     work_pools: _Unsupported = None
     work_pool_queues: _Unsupported = None
     limit: int = Field(default=BULK_OPERATION_LIMIT, ge=1, le=BULK_OPERATION_LIMIT)
+
+
+# later resources keep their models in modules of their own (see _elsewhere)
+__getattr__ = _elsewhere.resolver("filters")

@@ -10,6 +10,7 @@ from typing import Any, Literal
 from pydantic import Field, PrivateAttr, StrictBool, StrictFloat, StrictInt
 
 from prefect._time import now
+from prefect.schemas import _elsewhere
 from prefect.schemas._base import ObjectBaseModel, PrefectBaseModel
 
 # `PATCH /flow_runs/{id}/labels`: label values are scalars, as in Prefect 3
@@ -254,3 +255,7 @@ class Log(ObjectBaseModel):
     timestamp: datetime
     flow_run_id: uuid.UUID | None = None
     task_run_id: uuid.UUID | None = None
+
+
+# later resources keep their models in modules of their own (see _elsewhere)
+__getattr__ = _elsewhere.resolver("objects")

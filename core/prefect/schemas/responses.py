@@ -9,6 +9,7 @@ from typing import Literal
 
 from pydantic import Field
 
+from prefect.schemas import _elsewhere
 from prefect.schemas._base import PrefectBaseModel
 from prefect.schemas.objects import Flow, FlowRun, State, StateType, TaskRun, TaskRunResult
 
@@ -115,3 +116,7 @@ class DependencyResult(PrefectBaseModel):
     total_run_time: timedelta | None = None
     estimated_run_time: timedelta | None = None
     untrackable_result: bool = False
+
+
+# later resources keep their models in modules of their own (see _elsewhere)
+__getattr__ = _elsewhere.resolver("responses")

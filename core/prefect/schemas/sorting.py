@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import enum
 
+from prefect.schemas import _elsewhere
+
 
 class FlowSort(enum.StrEnum):
     CREATED_DESC = "CREATED_DESC"
@@ -37,3 +39,7 @@ class TaskRunSort(enum.StrEnum):
 class LogSort(enum.StrEnum):
     TIMESTAMP_ASC = "TIMESTAMP_ASC"
     TIMESTAMP_DESC = "TIMESTAMP_DESC"
+
+
+# later resources keep their models in modules of their own (see _elsewhere)
+__getattr__ = _elsewhere.resolver("sorting")

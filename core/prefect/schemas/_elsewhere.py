@@ -1,0 +1,182 @@
+"""Where the models of later resources live, for Prefect 3's import paths.
+
+Prefect 3 user code imports every model from five modules (`objects`, `actions`,
+`filters`, `sorting`, `responses`). Here each resource keeps its models in a module of
+its own (`prefect.schemas.deployments`, ...), and the five modules resolve these names
+on first use, so `from prefect.client.schemas.objects import Deployment` works without
+importing every resource's models at startup.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from typing import Any
+
+# module of prefect.schemas -> {name: the resource module that defines it}
+ELSEWHERE: dict[str, dict[str, str]] = {
+    "objects": {
+        "Artifact": "artifacts",
+        "ArtifactCollection": "artifacts",
+        "ArtifactCollectionCountRequest": "artifacts",
+        "ArtifactCountRequest": "artifacts",
+        "BlockDocument": "blocks",
+        "BlockDocumentCountRequest": "blocks",
+        "BlockDocumentReference": "blocks",
+        "BlockSchema": "blocks",
+        "BlockType": "blocks",
+        "ConcurrencyLeaseHolder": "concurrency",
+        "ConcurrencyLimit": "concurrency",
+        "ConcurrencyLimitResetBody": "concurrency",
+        "ConcurrencyLimitStrategy": "deployments",
+        "ConcurrencyLimitV2": "concurrency",
+        "ConcurrencyOptions": "deployments",
+        "CronSchedule": "schedules",
+        "Deployment": "deployments",
+        "DeploymentBulkDeleteRequest": "deployments",
+        "DeploymentCountRequest": "deployments",
+        "DeploymentPaginateRequest": "deployments",
+        "DeploymentSchedule": "deployments",
+        "DeploymentStatus": "deployments",
+        "GetScheduledFlowRunsForDeploymentsRequest": "deployments",
+        "GetScheduledFlowRunsRequest": "work_pools",
+        "IntervalSchedule": "schedules",
+        "LeaseRelease": "concurrency",
+        "LeaseRenew": "concurrency",
+        "NoSchedule": "schedules",
+        "RRuleSchedule": "schedules",
+        "SlotsDecrement": "concurrency",
+        "SlotsIncrement": "concurrency",
+        "SlotsIncrementWithLease": "concurrency",
+        "V1SlotsDecrement": "concurrency",
+        "V1SlotsIncrement": "concurrency",
+        "Variable": "variables",
+        "VariableCountRequest": "variables",
+        "WorkPool": "work_pools",
+        "WorkPoolCountRequest": "work_pools",
+        "WorkPoolStatus": "work_pools",
+        "WorkPoolStorageConfiguration": "work_pools",
+        "WorkQueue": "work_pools",
+        "WorkQueueGetRunsRequest": "work_pools",
+        "WorkQueueHealthPolicy": "work_pools",
+        "WorkQueueStatus": "work_pools",
+        "WorkQueueStatusDetail": "work_pools",
+        "Worker": "work_pools",
+        "WorkerHeartbeat": "work_pools",
+        "WorkerStatus": "work_pools",
+    },
+    "actions": {
+        "ArtifactCreate": "artifacts",
+        "ArtifactUpdate": "artifacts",
+        "BlockDocumentCreate": "blocks",
+        "BlockDocumentReferenceCreate": "blocks",
+        "BlockDocumentUpdate": "blocks",
+        "BlockSchemaCreate": "blocks",
+        "BlockTypeCreate": "blocks",
+        "BlockTypeUpdate": "blocks",
+        "ConcurrencyLimitCreate": "concurrency",
+        "ConcurrencyLimitV2Create": "concurrency",
+        "ConcurrencyLimitV2Update": "concurrency",
+        "DeploymentCreate": "deployments",
+        "DeploymentFlowRunCreate": "deployments",
+        "DeploymentScheduleCreate": "deployments",
+        "DeploymentScheduleUpdate": "deployments",
+        "DeploymentUpdate": "deployments",
+        "GlobalConcurrencyLimitCreate": "concurrency",
+        "GlobalConcurrencyLimitUpdate": "concurrency",
+        "VariableCreate": "variables",
+        "VariableUpdate": "variables",
+        "WorkPoolCreate": "work_pools",
+        "WorkPoolUpdate": "work_pools",
+        "WorkQueueCreate": "work_pools",
+        "WorkQueueUpdate": "work_pools",
+    },
+    "filters": {
+        "ArtifactCollectionFilter": "artifacts",
+        "ArtifactCollectionFilterFlowRunId": "artifacts",
+        "ArtifactCollectionFilterKey": "artifacts",
+        "ArtifactCollectionFilterLatestId": "artifacts",
+        "ArtifactCollectionFilterRequest": "artifacts",
+        "ArtifactCollectionFilterTaskRunId": "artifacts",
+        "ArtifactCollectionFilterType": "artifacts",
+        "ArtifactFilter": "artifacts",
+        "ArtifactFilterFlowRunId": "artifacts",
+        "ArtifactFilterId": "artifacts",
+        "ArtifactFilterKey": "artifacts",
+        "ArtifactFilterRequest": "artifacts",
+        "ArtifactFilterTaskRunId": "artifacts",
+        "ArtifactFilterType": "artifacts",
+        "BlockDocumentFilter": "blocks",
+        "BlockDocumentFilterBlockTypeId": "blocks",
+        "BlockDocumentFilterId": "blocks",
+        "BlockDocumentFilterIsAnonymous": "blocks",
+        "BlockDocumentFilterName": "blocks",
+        "BlockDocumentFilterRequest": "blocks",
+        "BlockSchemaFilter": "blocks",
+        "BlockSchemaFilterBlockTypeId": "blocks",
+        "BlockSchemaFilterCapabilities": "blocks",
+        "BlockSchemaFilterId": "blocks",
+        "BlockSchemaFilterRequest": "blocks",
+        "BlockSchemaFilterVersion": "blocks",
+        "BlockTypeFilter": "blocks",
+        "BlockTypeFilterName": "blocks",
+        "BlockTypeFilterRequest": "blocks",
+        "BlockTypeFilterSlug": "blocks",
+        "ConcurrencyLimitFilterBody": "concurrency",
+        "DeploymentFilter": "deployments",
+        "DeploymentFilterConcurrencyLimit": "deployments",
+        "DeploymentFilterId": "deployments",
+        "DeploymentFilterName": "deployments",
+        "DeploymentFilterPaused": "deployments",
+        "DeploymentFilterRequest": "deployments",
+        "DeploymentFilterWorkQueueName": "deployments",
+        "DeploymentOrFlowNameFilter": "deployments",
+        "VariableFilter": "variables",
+        "VariableFilterId": "variables",
+        "VariableFilterName": "variables",
+        "VariableFilterRequest": "variables",
+        "VariableFilterTags": "variables",
+        "WorkPoolFilter": "work_pools",
+        "WorkPoolFilterId": "work_pools",
+        "WorkPoolFilterName": "work_pools",
+        "WorkPoolFilterRequest": "work_pools",
+        "WorkPoolFilterType": "work_pools",
+        "WorkQueueFilter": "work_pools",
+        "WorkQueueFilterId": "work_pools",
+        "WorkQueueFilterName": "work_pools",
+        "WorkQueueFilterRequest": "work_pools",
+        "WorkerFilter": "work_pools",
+        "WorkerFilterLastHeartbeatTime": "work_pools",
+        "WorkerFilterRequest": "work_pools",
+        "WorkerFilterStatus": "work_pools",
+    },
+    "sorting": {
+        "ArtifactCollectionSort": "artifacts",
+        "ArtifactSort": "artifacts",
+        "BlockDocumentSort": "blocks",
+        "DeploymentSort": "deployments",
+        "VariableSort": "variables",
+    },
+    "responses": {
+        "ConcurrencyLimitWithLeaseResponse": "concurrency",
+        "DeploymentBulkDeleteResponse": "deployments",
+        "DeploymentPaginationResponse": "deployments",
+        "DeploymentResponse": "deployments",
+        "GlobalConcurrencyLimitResponse": "concurrency",
+        "MinimalConcurrencyLimitResponse": "concurrency",
+        "WorkerFlowRunResponse": "work_pools",
+    },
+}
+
+
+def resolver(kind: str) -> Callable[[str], Any]:
+    """A module `__getattr__` for `prefect.schemas.<kind>`."""
+    names = ELSEWHERE[kind]
+
+    def __getattr__(name: str) -> Any:
+        module = names.get(name)
+        if module is None:
+            raise AttributeError(f"module 'prefect.schemas.{kind}' has no attribute {name!r}")
+        return getattr(importlib.import_module(f"prefect.schemas.{module}"), name)
+
+    return __getattr__
