@@ -225,12 +225,23 @@ def _filter_body(
     sort: Any = None,
     limit: int | None = None,
     offset: int | None = None,
+    *,
+    deployment_filter: Any = None,
+    work_pool_filter: Any = None,
+    work_queue_filter: Any = None,
 ) -> dict[str, Any]:
     body: dict[str, Any] = {
         "flows": _json(flow_filter),
         "flow_runs": _json(flow_run_filter),
         "task_runs": _json(task_run_filter),
     }
+    for key, flt in (
+        ("deployments", deployment_filter),
+        ("work_pools", work_pool_filter),
+        ("work_pool_queues", work_queue_filter),
+    ):
+        if flt is not None:
+            body[key] = _json(flt)
     if sort is not None:
         body["sort"] = sort.value if hasattr(sort, "value") else str(sort)
     if limit is not None:

@@ -74,11 +74,24 @@ class FlowRunClientMixin(FlowClientMixin):
         flow_filter: FlowFilter | None = None,
         flow_run_filter: FlowRunFilter | None = None,
         task_run_filter: TaskRunFilter | None = None,
+        deployment_filter: Any = None,
+        work_pool_filter: Any = None,
+        work_queue_filter: Any = None,
         sort: FlowRunSort | None = None,
         limit: int | None = None,
         offset: int = 0,
     ) -> list[FlowRun]:
-        body = _filter_body(flow_filter, flow_run_filter, task_run_filter, sort, limit, offset)
+        body = _filter_body(
+            flow_filter,
+            flow_run_filter,
+            task_run_filter,
+            sort,
+            limit,
+            offset,
+            deployment_filter=deployment_filter,
+            work_pool_filter=work_pool_filter,
+            work_queue_filter=work_queue_filter,
+        )
         return [FlowRun.model_validate(r) for r in await self._post("/flow_runs/filter", body)]
 
     async def count_flow_runs(
@@ -87,8 +100,18 @@ class FlowRunClientMixin(FlowClientMixin):
         flow_filter: FlowFilter | None = None,
         flow_run_filter: FlowRunFilter | None = None,
         task_run_filter: TaskRunFilter | None = None,
+        deployment_filter: Any = None,
+        work_pool_filter: Any = None,
+        work_queue_filter: Any = None,
     ) -> int:
-        body = _filter_body(flow_filter, flow_run_filter, task_run_filter)
+        body = _filter_body(
+            flow_filter,
+            flow_run_filter,
+            task_run_filter,
+            deployment_filter=deployment_filter,
+            work_pool_filter=work_pool_filter,
+            work_queue_filter=work_queue_filter,
+        )
         return int(await self._post("/flow_runs/count", body))
 
     async def update_flow_run(self, flow_run_id: uuid.UUID | str, **fields: Any) -> None:

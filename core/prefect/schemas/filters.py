@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime, timedelta
-from typing import Literal, TypeAlias
+from typing import Any, Literal, TypeAlias
 
 from pydantic import AliasChoices, Field, field_validator, model_validator
 
@@ -141,14 +141,51 @@ class LogFilter(OperatorFilter):
 _Unsupported: TypeAlias = None
 
 
+def _related(module: str, name: str, value: Any) -> Any:
+    """`value` as the filter `name` of `prefect.schemas.<module>`, validated on first use.
+
+    Deployment and work-pool filters live with their resources, which import this module;
+    resolving them here when a body carries one keeps both imports one-way and cheap.
+    """
+    if value is None:
+        return None
+    import importlib
+
+    from pydantic import ValidationError
+
+    model = getattr(importlib.import_module(f"prefect.schemas.{module}"), name)
+    if isinstance(value, model):
+        return value
+    try:
+        return model.model_validate(value)
+    except ValidationError as exc:
+        raise ValueError(f"not a {name}: {exc}") from None
+
+
 class _RunFilterBody(NullMeansDefault):
     flows: FlowFilter | None = None
     flow_runs: FlowRunFilter | None = None
     task_runs: TaskRunFilter | None = None
-    deployments: _Unsupported = None
-    work_pools: _Unsupported = None
-    work_pool_queues: _Unsupported = None
+    # a DeploymentFilter, WorkPoolFilter and WorkQueueFilter (see `_related`)
+    deployments: Any = None
+    work_pools: Any = None
+    work_pool_queues: Any = None
     offset: int = Field(default=0, ge=0)
+
+    @field_validator("deployments", mode="before")
+    @classmethod
+    def _deployments(cls, value: Any) -> Any:
+        return _related("deployments", "DeploymentFilter", value)
+
+    @field_validator("work_pools", mode="before")
+    @classmethod
+    def _work_pools(cls, value: Any) -> Any:
+        return _related("work_pools", "WorkPoolFilter", value)
+
+    @field_validator("work_pool_queues", mode="before")
+    @classmethod
+    def _work_pool_queues(cls, value: Any) -> Any:
+        return _related("work_pools", "WorkQueueFilter", value)
 
 
 class FlowFilterRequest(_RunFilterBody):

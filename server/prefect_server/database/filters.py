@@ -230,8 +230,40 @@ def _given(flt: Any) -> bool:
     return flt is not None
 
 
+def _run_queue_filters(
+    body: f.FlowFilterRequest | f.FlowRunFilterRequest | f.TaskRunFilterRequest | f.CountRequest,
+    dialect: str,
+) -> list[Condition]:
+    """Conditions on flow runs from the body's deployment, work pool and queue filters."""
+    if not (_given(body.deployments) or _given(body.work_pools) or _given(body.work_pool_queues)):
+        return []
+    # imported here: those modules build on this one
+    from prefect_server.database import filters_deployments as fd
+    from prefect_server.database.orm_deployments import Deployment
+    from prefect_server.database.orm_work_pools import WorkPool, WorkQueue
+
+    out: list[Condition] = []
+    if _given(body.deployments):
+        chosen = sa.select(Deployment.id).where(fd.deployment_condition(body.deployments, dialect))
+        out.append(orm.FlowRun.deployment_id.in_(chosen))
+    if _given(body.work_pools):
+        pools = sa.select(WorkPool.id).where(fd._pool_condition(body.work_pools))
+        out.append(
+            orm.FlowRun.work_queue_id.in_(
+                sa.select(WorkQueue.id).where(WorkQueue.work_pool_id.in_(pools))
+            )
+        )
+    if _given(body.work_pool_queues):
+        queues = sa.select(WorkQueue.id).where(fd._queue_condition(body.work_pool_queues))
+        out.append(orm.FlowRun.work_queue_id.in_(queues))
+    return out
+
+
 def flows_where(body: f.FlowFilterRequest | f.CountRequest, dialect: str) -> list[Condition]:
     out = [flow_condition(body.flows, dialect)]
+    if related := _run_queue_filters(body, dialect):
+        # flows with a run of those deployments / pools / queues
+        out.append(orm.Flow.id.in_(sa.select(orm.FlowRun.flow_id).where(*related)))
     if _given(body.flow_runs) or _given(body.task_runs):
         runs = sa.select(orm.FlowRun.flow_id).where(
             *_flow_runs_related(body.flow_runs, body.task_runs, dialect)
@@ -258,6 +290,7 @@ def _flow_runs_related(
 
 def flow_runs_where(body: f.FlowRunFilterRequest | f.CountRequest, dialect: str) -> list[Condition]:
     out = _flow_runs_related(body.flow_runs, body.task_runs, dialect)
+    out.extend(_run_queue_filters(body, dialect))
     if _given(body.flows):
         out.append(
             orm.FlowRun.flow_id.in_(
@@ -269,8 +302,11 @@ def flow_runs_where(body: f.FlowRunFilterRequest | f.CountRequest, dialect: str)
 
 def task_runs_where(body: f.TaskRunFilterRequest | f.CountRequest, dialect: str) -> list[Condition]:
     out = [task_run_condition(body.task_runs, dialect)]
-    if _given(body.flow_runs) or _given(body.flows):
-        runs = sa.select(orm.FlowRun.id).where(flow_run_condition(body.flow_runs, dialect))
+    related = _run_queue_filters(body, dialect)
+    if _given(body.flow_runs) or _given(body.flows) or related:
+        runs = sa.select(orm.FlowRun.id).where(
+            flow_run_condition(body.flow_runs, dialect), *related
+        )
         if _given(body.flows):
             runs = runs.where(
                 orm.FlowRun.flow_id.in_(
