@@ -255,6 +255,12 @@ _DEFS += [
     ),
     *_service("PAUSE_EXPIRATIONS", 5.0, "pause expirations (fails runs paused too long)"),
     *_service("CANCELLATION_CLEANUP", 20.0, "cancellation cleanup (settles cancelled trees)"),
+    Setting(
+        "PREFECT_SERVER_SERVICES_CANCELLATION_CLEANUP_CANCELLING_TIMEOUT_SECONDS",
+        float,
+        lambda s: 300.0,
+        "Seconds a run may stay Cancelling before cancellation cleanup settles it Cancelled.",
+    ),
     *_service("REPOSSESSOR", 15.0, "repossessor (frees concurrency slots of expired leases)"),
     *_service("ZOMBIES", 10.0, "zombie runs (crashes Running runs whose heartbeats stopped)"),
     Setting(
@@ -346,6 +352,7 @@ class Settings:
     server_services_pause_expirations_loop_seconds: float
     server_services_cancellation_cleanup_enabled: bool
     server_services_cancellation_cleanup_loop_seconds: float
+    server_services_cancellation_cleanup_cancelling_timeout_seconds: float
     server_services_repossessor_enabled: bool
     server_services_repossessor_loop_seconds: float
     server_services_zombies_enabled: bool

@@ -2,6 +2,8 @@ from __future__ import annotations
 
 import uuid
 
+import httpx
+
 
 async def test_create_is_idempotent_by_name(api) -> None:
     first = await api.post("/flows/", json={"name": "etl", "tags": ["a"]})

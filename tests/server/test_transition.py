@@ -137,6 +137,7 @@ async def test_scheduled_times(api, make_flow_run, set_state) -> None:
 
 async def test_task_run_set_state(api, make_flow_run, make_task_run, set_state) -> None:
     run = await make_flow_run()
+    await set_state(run["id"], "RUNNING")  # tasks run only inside a running flow run
     task = await make_task_run(run["id"])
     assert task["state_type"] == "PENDING"
     await set_state(task["id"], "RUNNING", kind="task_runs")

@@ -170,6 +170,17 @@ VERBS: tuple[Verb, ...] = (
         mutates=True,
         cli_only="administers the store itself, while no console is attached",
     ),
+    Verb(
+        "server services ls",
+        "List the background services",
+        "prefect_server.services:service_rows",
+        cli_only="describes the server process's loops, not an object the API serves",
+    ),
+    Verb(
+        "server services start",
+        "Run the background services without the API",
+        cli_only="runs a long-lived process in the foreground",
+    ),
     Verb("ui", "Open the terminal console", cli_only="starts the TUI itself"),
     # each later resource keeps its verbs in a module of its own
     *registry_deployments.VERBS,

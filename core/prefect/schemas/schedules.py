@@ -270,13 +270,14 @@ class RRuleSchedule(_Schedule):
         if isinstance(parsed, rrule):
             return _localized_rule(parsed, zone)
         localized = rruleset(cache=True)
-        for rule in parsed._rrule:
+        # dateutil keeps a parsed set's parts only in private attributes
+        for rule in parsed._rrule:  # type: ignore[attr-defined]
             localized.rrule(_localized_rule(rule, zone))
-        for rule in parsed._exrule:
+        for rule in parsed._exrule:  # type: ignore[attr-defined]
             localized.exrule(_localized_rule(rule, zone))
-        for date in parsed._rdate:
+        for date in parsed._rdate:  # type: ignore[attr-defined]
             localized.rdate(_aware(date, zone))
-        for date in parsed._exdate:
+        for date in parsed._exdate:  # type: ignore[attr-defined]
             localized.exdate(_aware(date, zone))
         return localized
 
@@ -287,8 +288,8 @@ class RRuleSchedule(_Schedule):
 
 
 def _localized_rule(rule: DateutilRRule, zone: dt.tzinfo) -> DateutilRRule:
-    start: dt.datetime = rule._dtstart
-    until: dt.datetime | None = rule._until
+    start: dt.datetime = rule._dtstart  # type: ignore[attr-defined]
+    until: dt.datetime | None = rule._until  # type: ignore[attr-defined]
     changes: dict[str, Any] = {"dtstart": _aware(start, zone)}
     if until is not None:
         changes["until"] = _aware(until, zone)
