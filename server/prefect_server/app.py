@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import AsyncIterator
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import prefect
 from fastapi import FastAPI, Request
@@ -118,6 +118,19 @@ def build_app(database: Database | None = None) -> FastAPI:
     ):
         app.include_router(router, prefix="/api")
     app.add_exception_handler(IntegrityError, _integrity_error)
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            from fastapi.openapi.utils import get_openapi
+
+            from prefect_server.api.bulk import add_bulk_schemas
+
+            app.openapi_schema = add_bulk_schemas(
+                get_openapi(title=app.title, version=app.version, routes=app.routes)
+            )
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
     app.add_exception_handler(DBAPIError, _database_error)
     return app
 

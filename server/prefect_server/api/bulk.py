@@ -28,7 +28,23 @@ def bulk_body(model: type[BaseModel]) -> Callable[[Request], Awaitable[list[Any]
     return parse
 
 
+# the item models of bulk bodies: FastAPI does not see them, so `add_bulk_schemas` does
+BULK_MODELS: list[type[BaseModel]] = []
+
+
 def bulk_openapi(model: type[BaseModel]) -> dict[str, Any]:
     """`openapi_extra` describing the list body that `bulk_body` reads."""
+    BULK_MODELS.append(model)
     schema = {"type": "array", "items": {"$ref": f"#/components/schemas/{model.__name__}"}}
     return {"requestBody": {"required": True, "content": {"application/json": {"schema": schema}}}}
+
+
+def add_bulk_schemas(openapi: dict[str, Any]) -> dict[str, Any]:
+    """Put the bulk item models (and the models they use) into `openapi`'s components."""
+    components = openapi.setdefault("components", {}).setdefault("schemas", {})
+    for model in BULK_MODELS:
+        schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
+        for name, definition in schema.pop("$defs", {}).items():
+            components.setdefault(name, definition)
+        components.setdefault(model.__name__, schema)
+    return openapi
