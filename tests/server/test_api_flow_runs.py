@@ -120,7 +120,7 @@ async def test_malformed_filters_are_422(api) -> None:
         {"sort": "SIDEWAYS"},
         {"limit": -1},
         {"offset": "x"},
-        {"deployments": {"id": {"any_": []}}},
+        {"deployments": {"id": {"all_": []}}},
         {"flow_runs": {"operator": "xor_"}},
     ):
         response = await api.post("/flow_runs/filter", json=body)
