@@ -8,9 +8,17 @@ can print that line instead of a traceback.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import logging
 import socket
+from collections.abc import AsyncIterator
+from typing import TYPE_CHECKING
 
 from prefect.settings import get_current_settings
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
+    from prefect.settings import Settings
 
 
 class ServerStartError(Exception):
@@ -50,8 +58,38 @@ async def check_database(url: str, timeout: float) -> None:
     await db.dispose()
 
 
-def run_server(host: str, port: int, *, log_level: str = "warning") -> None:
-    """Serve the API on host:port until interrupted (blocking)."""
+def with_services(app: FastAPI, settings: Settings) -> FastAPI:
+    """`app` whose lifespan also runs the enabled background services on its store."""
+    inner = app.router.lifespan_context
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        from prefect_server.services.runner import ServiceRunner
+
+        # the store is open once `inner` is entered; the services share it and stop first
+        async with inner(app), ServiceRunner(app.state.database, settings):
+            yield
+
+    app.router.lifespan_context = lifespan
+    return app
+
+
+def _show_service_logs(level: str) -> None:
+    # uvicorn configures only its own loggers; service lines go to stderr beside them
+    services = logging.getLogger("prefect_server.services")
+    if not services.handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
+        services.addHandler(handler)
+    services.setLevel(level.upper())
+
+
+def run_server(host: str, port: int, *, log_level: str = "warning", services: bool = True) -> None:
+    """Serve the API on host:port until interrupted (blocking).
+
+    With `services` (the default) the enabled background services run in this process
+    too; `prefect server start --no-services` leaves them to another process.
+    """
     settings = get_current_settings()
     sock = bind_socket(host, port)
     try:
@@ -64,7 +102,11 @@ def run_server(host: str, port: int, *, log_level: str = "warning") -> None:
 
         from prefect_server.app import create_app
 
-        config = uvicorn.Config(create_app(settings), log_level=log_level.lower(), lifespan="on")
+        app = create_app(settings)
+        if services:
+            _show_service_logs(log_level)
+            app = with_services(app, settings)
+        config = uvicorn.Config(app, log_level=log_level.lower(), lifespan="on")
         uvicorn.Server(config).run(sockets=[sock])
     finally:
         sock.close()

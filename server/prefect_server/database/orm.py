@@ -198,6 +198,7 @@ from prefect_server.database import (  # noqa: E402
     orm_concurrency,
     orm_deployments,
     orm_events,
+    orm_run_input,
     orm_variables,
     orm_work_pools,
 )
@@ -214,6 +215,7 @@ __all__ = [
     "orm_concurrency",
     "orm_deployments",
     "orm_events",
+    "orm_run_input",
     "orm_variables",
     "orm_work_pools",
 ]

@@ -16,6 +16,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from prefect_server.database import filters, orm
 from prefect_server.database.dialects import dialect_of
+from prefect_server.database.orm_run_input import FlowRunInput
 from prefect_server.models.names import generate_run_name
 from prefect_server.orchestration.transition import propose_state
 
@@ -56,6 +57,18 @@ async def create_flow_run(session: AsyncSession, create: FlowRunCreate) -> tuple
         raise FlowNotFound(f"Flow {create.flow_id} not found")
     values = create.model_dump(exclude={"state", "id"})
     values["empirical_policy"] = create.empirical_policy.model_dump(mode="json")
+    if create.work_pool_name is not None or create.work_queue_name is not None:
+        # a run named into a pool or queue belongs to it, so that its workers find it
+        from prefect_server.models.work_queues import resolve_work_queue
+
+        queue = await resolve_work_queue(session, create.work_pool_name, create.work_queue_name)
+        if queue is not None:
+            values.update(
+                work_queue_id=queue.id,
+                work_queue_name=queue.name,
+                work_pool_id=queue.work_pool_id,
+                work_pool_name=queue.work_pool.name,
+            )
     values["name"] = create.name or generate_run_name()
     run = orm.FlowRun(id=create.id or uuid.uuid4(), **values)
     try:
@@ -124,6 +137,7 @@ async def delete_runs_cascade(
     """
     task_runs = sa.select(orm.TaskRun.id).where(orm.TaskRun.flow_run_id.in_(run_ids))
     statements = [
+        sa.delete(FlowRunInput).where(FlowRunInput.flow_run_id.in_(run_ids)),
         sa.delete(orm.TaskRunState).where(orm.TaskRunState.task_run_id.in_(task_runs)),
         sa.delete(orm.Log).where(
             sa.or_(orm.Log.flow_run_id.in_(run_ids), orm.Log.task_run_id.in_(task_runs))

@@ -18,6 +18,7 @@ from prefect.schemas.objects import State, TaskRun
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from prefect_server.database import orm
+from prefect_server.events.reports import task_runs_reported
 from prefect_server.orchestration.transition import state_row_values
 
 # the run fields the flow process computes and the server stores as sent
@@ -106,4 +107,5 @@ async def store_reports(session: AsyncSession, reports: Sequence[TaskRunReport])
     ]
     if new_states:
         await session.execute(_core_insert(orm.TaskRunState), new_states)
+        await task_runs_reported(session, reports, new_states, known_run_ids=known_runs)
     return len(runs), len(new_states)

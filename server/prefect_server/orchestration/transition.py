@@ -9,11 +9,13 @@ writer's.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 from prefect._time import now
 from prefect.schemas.actions import StateCreate
-from prefect.schemas.objects import State
+from prefect.schemas.objects import State, StateType
 from prefect.schemas.responses import (
     OrchestrationResult,
     SetStateStatus,
@@ -27,8 +29,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
 from prefect_server.database import orm
+from prefect_server.events.emit import state_changed
 from prefect_server.orchestration.policy import decide
-from prefect_server.orchestration.rules import Decision, Proposal, RunKind
+from prefect_server.orchestration.rules import (
+    Decision,
+    EnclosingFlowRun,
+    Proposal,
+    Rule,
+    RunKind,
+)
 from prefect_server.orchestration.timing import apply_transition
 
 
@@ -56,6 +65,21 @@ def _kind_of(run: orm.FlowRun | orm.TaskRun) -> RunKind:
 
 def new_state(run: orm.FlowRun | orm.TaskRun, create: StateCreate, initial: State | None) -> State:
     """The proposed state as it would be stored: a new id, the server's clock, the run's id."""
+    return _stored(
+        run,
+        State(
+            type=create.type,
+            name=create.name,
+            message=create.message,
+            state_details=create.state_details,
+            data=create.data,
+        ),
+        initial,
+    )
+
+
+def _stored(run: orm.FlowRun | orm.TaskRun, state: State, initial: State | None) -> State:
+    """`state` with a new id, the server's clock and the run's ids in its details."""
     timestamp = now()
     if initial is not None and initial.timestamp > timestamp:
         # keep a run's history ordered even if clocks disagree
@@ -63,15 +87,15 @@ def new_state(run: orm.FlowRun | orm.TaskRun, create: StateCreate, initial: Stat
     link = {"flow_run_id": run.id} if _kind_of(run) == "flow_run" else {"task_run_id": run.id}
     if isinstance(run, orm.TaskRun) and run.flow_run_id is not None:
         link["flow_run_id"] = run.flow_run_id
-    details = create.state_details.model_copy(update=link)
+    details = state.state_details.model_copy(update=link)
     return State(
         id=uuid.uuid4(),
-        type=create.type,
-        name=create.name,
-        message=create.message,
+        type=state.type,
+        name=state.name,
+        message=state.message,
         timestamp=timestamp,
         state_details=details,
-        data=create.data,
+        data=state.data,
     )
 
 
@@ -101,23 +125,77 @@ def _details(decision: Decision) -> StateResponseDetails:
     return StateWaitDetails(delay_seconds=decision.delay_seconds or 0, reason=decision.reason)
 
 
+async def _proposal(
+    session: AsyncSession,
+    run: orm.FlowRun | orm.TaskRun,
+    create: StateCreate,
+    moment: datetime,
+) -> Proposal:
+    initial = state_from_row(run.state)
+    proposal = Proposal(
+        kind=_kind_of(run),
+        initial=initial,
+        proposed=new_state(run, create, initial),
+        now=moment,
+        run_count=run.run_count or 0,
+        empirical_policy=dict(run.empirical_policy or {}),
+    )
+    if isinstance(run, orm.FlowRun):
+        proposal.has_deployment = run.deployment_id is not None
+        proposal.parent_task_run_id = run.parent_task_run_id
+        proposal.infrastructure_pid = run.infrastructure_pid
+    elif run.flow_run_id is not None:
+        proposal.task_flow_run_run_count = run.flow_run_run_count or 0
+        flow_run = await session.get(orm.FlowRun, run.flow_run_id)
+        if flow_run is not None:
+            proposal.flow_run = EnclosingFlowRun(
+                id=flow_run.id,
+                state=state_from_row(flow_run.state),
+                run_count=flow_run.run_count or 0,
+            )
+    return proposal
+
+
+def _apply_effects(run: orm.FlowRun | orm.TaskRun, proposal: Proposal, written: State) -> None:
+    """What the rules asked of the run besides its new state (before the state is written,
+    so that a run count reset to 0 counts the new Running as attempt 1)."""
+    if proposal.policy_updates:
+        run.empirical_policy = {**(run.empirical_policy or {}), **proposal.policy_updates}
+    if proposal.reset_run_count:
+        run.run_count = 0
+    running = written.type == StateType.RUNNING
+    if isinstance(run, orm.TaskRun) and proposal.flow_run is not None and running:
+        # the flow run attempt this task ran in, to tell a later flow retry apart
+        run.flow_run_run_count = proposal.flow_run.run_count
+
+
 async def propose_state(
     session: AsyncSession,
     run: orm.FlowRun | orm.TaskRun,
     create: StateCreate,
     *,
     force: bool = False,
+    policy: Sequence[Rule] | None = None,
+    at: datetime | None = None,
 ) -> OrchestrationResult:
-    """Decide a proposed state for `run` and, when accepted, write it."""
-    initial = state_from_row(run.state)
-    proposal = Proposal(
-        kind=_kind_of(run),
-        initial=initial,
-        proposed=new_state(run, create, initial),
-        now=now(),
-        has_deployment=isinstance(run, orm.FlowRun) and run.deployment_id is not None,
-    )
-    decision = decide(proposal, force=force)
+    """Decide a proposed state for `run` and, when accepted, write it.
+
+    `policy` replaces the usual rule chain; `at` is the time the rules compare with
+    (default: the clock), for services that run a pass as of a given time.
+    """
+    proposal = await _proposal(session, run, create, at or now())
+    initial = proposal.initial
+    decision = decide(proposal, force=force, policy=policy)
+    if decision.status == SetStateStatus.REJECT and decision.state is not None:
+        # the rules moved the run elsewhere (e.g. AwaitingRetry instead of Failed)
+        instead = _stored(run, decision.state, initial)
+        _apply_effects(run, proposal, instead)
+        row = write_state(session, run, initial, instead)
+        await session.flush()
+        await state_changed(session, run, initial, instead)
+        return OrchestrationResult(
+            state=state_from_row(row), status=decision.status, details=_details(decision)
+        )
     if decision.status != SetStateStatus.ACCEPT:
         return OrchestrationResult(
             state=initial, status=decision.status, details=_details(decision)
@@ -126,8 +204,10 @@ async def propose_state(
         return OrchestrationResult(
             state=decision.existing_state, status=decision.status, details=_details(decision)
         )
+    _apply_effects(run, proposal, proposal.proposed)
     row = write_state(session, run, initial, proposal.proposed)
     await session.flush()
+    await state_changed(session, run, initial, proposal.proposed)
     return OrchestrationResult(
         state=state_from_row(row), status=SetStateStatus.ACCEPT, details=StateAcceptDetails()
     )
