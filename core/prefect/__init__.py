@@ -20,6 +20,9 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
+# the Prefect release whose API this one speaks: servers report it as their version, since
+# Prefect 3 clients refuse a server whose major version is not theirs
+PREFECT_COMPATIBLE_VERSION = "3.9.1"
 
 # public name -> module that defines it
 _LAZY: dict[str, str] = {
@@ -36,7 +39,7 @@ _LAZY: dict[str, str] = {
     "PrefectFuture": "prefect.futures",
 }
 
-__all__ = sorted([*_LAZY, "__version__"])
+__all__ = sorted([*_LAZY, "PREFECT_COMPATIBLE_VERSION", "__version__"])
 
 if TYPE_CHECKING:
     from prefect.client.orchestration import get_client

@@ -7,6 +7,7 @@ import pytest
 
 EXPECTED = [
     "Flow",
+    "PREFECT_COMPATIBLE_VERSION",
     "PrefectFuture",
     "State",
     "Task",
@@ -25,7 +26,9 @@ def test_exported_names_are_the_expected_sorted_list() -> None:
     assert prefect.__all__ == EXPECTED
 
 
-@pytest.mark.parametrize("name", [n for n in EXPECTED if n != "__version__"])
+@pytest.mark.parametrize(
+    "name", [n for n in EXPECTED if n not in {"__version__", "PREFECT_COMPATIBLE_VERSION"}]
+)
 def test_every_exported_name_resolves(name: str) -> None:
     value = getattr(prefect, name)
     assert value is not None

@@ -16,6 +16,7 @@ async def test_flow_run_states_oldest_first(api, make_flow_run, set_state) -> No
 
 async def test_task_run_states(api, make_flow_run, make_task_run, set_state) -> None:
     run = await make_flow_run()
+    await set_state(run["id"], "RUNNING")  # tasks run only inside a running flow run
     task = await make_task_run(run["id"])
     await set_state(task["id"], "RUNNING", kind="task_runs")
     states = (await api.get("/task_run_states/", params={"task_run_id": task["id"]})).json()

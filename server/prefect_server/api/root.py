@@ -28,7 +28,8 @@ async def version() -> str:
 
 @router.get("/admin/version")
 async def server_version() -> str:
-    return prefect.__version__
+    # Prefect 3 clients check this for a major version of 3 (e.g. its events clients)
+    return prefect.PREFECT_COMPATIBLE_VERSION
 
 
 @router.get("/ready")
