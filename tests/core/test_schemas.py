@@ -39,10 +39,12 @@ def test_filter_bodies_refuse_unknown_fields_and_bad_values() -> None:
         FlowRunFilterRequest.model_validate({"flow_runs": {"state": {"type": {"any_": ["DONE"]}}}})
     with pytest.raises(ValidationError):
         FlowRunFilterRequest.model_validate({"limit": -1})
-    with pytest.raises(ValidationError, match="deployments"):
-        FlowRunFilterRequest.model_validate({"deployments": {"id": {"any_": []}}})
-    # what a Prefect 3 client sends for resources we do not filter on yet
+    with pytest.raises(ValidationError, match="DeploymentFilter"):
+        FlowRunFilterRequest.model_validate({"deployments": {"nmae": {}}})
+    # what a Prefect 3 client sends when its caller gave no such filter
     FlowRunFilterRequest.model_validate({"deployments": None, "work_pools": None})
+    body = FlowRunFilterRequest.model_validate({"work_pool_queues": {"name": {"any_": ["q"]}}})
+    assert type(body.work_pool_queues).__name__ == "WorkQueueFilter"
 
 
 def test_objects_ignore_fields_they_do_not_know() -> None:

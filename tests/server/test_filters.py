@@ -35,7 +35,6 @@ async def world(api, set_state) -> Json:  # type: ignore[no-untyped-def]
     await set_state(a["id"], "RUNNING")
     await set_state(a["id"], "COMPLETED")
     await set_state(b["id"], "RUNNING")
-    await set_state(b["id"], "FAILED", name="TimedOut")
 
     parent_task = (
         await api.post(
@@ -55,7 +54,9 @@ async def world(api, set_state) -> Json:  # type: ignore[no-untyped-def]
             json={"flow_run_id": b["id"], "task_key": "t", "dynamic_key": "0", "name": "plain"},
         )
     ).json()
+    # a task runs only inside a running flow run: beta fails after its task started
     await set_state(plain_task["id"], "RUNNING", kind="task_runs")
+    await set_state(b["id"], "FAILED", name="TimedOut")
     d = await run(ml, "delta", parent_task_run_id=parent_task["id"])
     return {
         "etl": etl,

@@ -11,6 +11,7 @@ def _ref(task: dict) -> dict:
 
 async def test_upstream_links_from_task_inputs(api, make_flow_run, make_task_run, set_state):
     run = await make_flow_run()
+    await set_state(run["id"], "RUNNING")  # tasks run only inside a running flow run
     other_run = await make_flow_run()
     extract = await make_task_run(run["id"], name="extract")
     clean = await make_task_run(run["id"], name="clean")
