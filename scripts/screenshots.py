@@ -4,8 +4,11 @@ Runs a few real flows with the SDK in a throw-away PREFECT_HOME (the embedded st
 pins their times and names so the pictures do not change from one run to the next, then
 drives `prefect ui` headless and saves SVGs at 80x24 and 160x50 into screenshots/: the
 runs list, a confirm dialog, the command palette, a run with its logs and its timeline, a
-log search, a run with a subflow, the flows, the profiles and the dashboard. Run ids are
-random, so the run screen's `id` line is the one thing that differs between regenerations.
+log search, a run with a subflow, the flows, the profiles and the dashboard. Then work
+pools and deployments are added (`tests/console/seed_deployments`) for a second pass: the
+dashboard again (with pool health and upcoming runs), the deployments and a deployment, the
+work pools and a work pool. Run ids are random, so the run screen's `id` line is the one
+thing that differs between regenerations.
 """
 
 from __future__ import annotations
@@ -137,6 +140,46 @@ async def shoot(width: int, height: int) -> None:
         await pilot.press("q")
 
 
+async def shoot_work(width: int, height: int) -> None:
+    """The screens of deployments and work pools, once they are seeded."""
+    from functools import partial
+    from typing import Any
+
+    from prefect_console.tui.app import ConsoleApp
+    from prefect_console.tui.screens.dashboard import DashboardScreen
+    from prefect_console.tui.screens.deployments import DeploymentScreen, DeploymentsScreen
+    from prefect_console.tui.screens.work_pools import WorkPoolScreen, WorkPoolsScreen
+
+    from tests.console.seed import FROZEN_NOW
+    from tests.console.tui_helpers import type_text, wait_for, wait_loaded
+
+    size = f"{width}x{height}"
+    app = ConsoleApp(clock=lambda: FROZEN_NOW, refresh_seconds=3600)
+    async with app.run_test(size=(width, height)) as pilot:
+
+        def shown(screen: type[Any]) -> bool:
+            return isinstance(app.screen, screen) and bool(getattr(app.screen, "loaded", False))
+
+        await wait_loaded(pilot)
+        await pilot.press("D")
+        await wait_for(pilot, lambda: shown(DashboardScreen))
+        app.save_screenshot(str(OUT / f"dashboard_{size}.svg"))
+        steps: list[tuple[str, type[Any], str, str, type[Any], str]] = [
+            ("deployments", DeploymentsScreen, "deployments", "j", DeploymentScreen, "deployment"),
+            ("pools", WorkPoolsScreen, "work_pools", "G", WorkPoolScreen, "work_pool"),
+        ]
+        for word, listing, name, key, detail, detail_name in steps:
+            await pilot.press("colon")
+            await type_text(pilot, word)
+            await pilot.press("enter")
+            await wait_for(pilot, partial(shown, listing))
+            app.save_screenshot(str(OUT / f"{name}_{size}.svg"))
+            await pilot.press(key, "enter")  # etl/nightly; the pool `local`
+            await wait_for(pilot, partial(shown, detail))
+            app.save_screenshot(str(OUT / f"{detail_name}_{size}.svg"))
+        await pilot.press("q")
+
+
 def main() -> None:
     home = tempfile.mkdtemp(prefix="prefect-screenshots-")
     os.environ["PREFECT_HOME"] = home
@@ -161,6 +204,12 @@ def main() -> None:
     OUT.mkdir(exist_ok=True)
     for width, height in SIZES:
         asyncio.run(shoot(width, height))
+    from tests.console.seed_deployments import pin_work, seed_work
+
+    seed_work()
+    pin_work(get_current_settings().server_database_connection_url)
+    for width, height in SIZES:
+        asyncio.run(shoot_work(width, height))
     for path in sorted(OUT.glob("*.svg")):
         print(path.relative_to(ROOT))
 

@@ -1,15 +1,18 @@
-"""`:dash`: runs by state over the last hours, the latest failures, and late runs.
+"""`:dash`: runs by state over the last hours, work-pool health, the latest failures, late
+runs and the next scheduled ones.
 
 Counts come from the API's count endpoint (one query per state group and hour, so a
-store with a million runs answers as quickly as an empty one); the two lists are small
-sorted pages. Enter on a listed run opens it.
+store with a million runs answers as quickly as an empty one); the lists are small sorted
+pages. Each work pool shows its status, its workers online and the runs waiting in its
+queues (`ops.work_pools.summarize_work_pools`). Enter on a listed run opens it; on a pool,
+the pool's screen.
 """
 
 from __future__ import annotations
 
 import asyncio
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -20,8 +23,9 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.widgets import DataTable, Static
 
-from prefect_console.ops import present
+from prefect_console.ops import present, present_work
 from prefect_console.tui.screens.base import ConsoleScreen, describe_error
+from prefect_console.tui.screens.work_pools import fill_table, waiting_cell, workers_cell
 from prefect_console.tui.widgets import plain, state_text
 
 if TYPE_CHECKING:
@@ -29,8 +33,31 @@ if TYPE_CHECKING:
     from prefect.schemas.objects import FlowRun
     from textual.app import ComposeResult
 
+    from prefect_console.ops.deployments import UpcomingRun
+    from prefect_console.ops.work_pools import WorkPoolDetail
+
 HOURS = 12
-LIST_LIMIT = 8
+# enough rows to fill a tall terminal; a short one shows the first few
+LIST_LIMIT = 20
+POOL_LIMIT = 50
+RUN_LISTS: tuple[tuple[str, str], ...] = (("failures", "Recent failures"), ("late", "Late runs"))
+# key, label, fixed width (None: sized to content); what matters most comes first
+POOL_COLUMNS = (
+    ("name", "Work pool", None),
+    ("status", "Status", 9),
+    ("workers", "Workers", 7),
+    ("waiting", "Waiting", 7),
+    ("type", "Type", None),
+    ("limit", "Limit", 5),
+    ("queues", "Queues", None),
+)
+UPCOMING_COLUMNS = (
+    ("when", "Scheduled", 11),
+    ("in", "In", 7),
+    ("deployment", "Deployment", None),
+    ("name", "Flow run", None),
+    ("pool", "Work pool/queue", None),
+)
 BLOCKS = " ▁▂▃▄▅▆▇█"
 GROUPS: tuple[tuple[str, tuple[str, ...], str], ...] = (
     ("Completed", ("COMPLETED",), "green"),
@@ -46,12 +73,17 @@ class Overview:
     counts: dict[str, list[int]]  # group -> runs per hour, oldest hour first
     failures: list[FlowRun]
     late: list[FlowRun]
+    pools: list[WorkPoolDetail] = field(default_factory=list)
+    upcoming: list[UpcomingRun] = field(default_factory=list)
 
 
 async def read_overview(client: PrefectClient, now: datetime) -> Overview:
     from prefect.schemas.filters import FlowRunFilter, StateFilter, StateTypeFilter, TimeFilter
     from prefect.schemas.objects import StateType
     from prefect.schemas.sorting import FlowRunSort
+
+    from prefect_console.ops.deployments import upcoming_runs
+    from prefect_console.ops.work_pools import summarize_work_pools
 
     def types(names: tuple[str, ...]) -> StateFilter:
         return StateFilter(type=StateTypeFilter(any_=[StateType(n) for n in names]))
@@ -80,7 +112,11 @@ async def read_overview(client: PrefectClient, now: datetime) -> Overview:
         sort=FlowRunSort.EXPECTED_START_TIME_ASC,
         limit=LIST_LIMIT,
     )
-    return Overview(counts=counts, failures=failures, late=late)
+    pools, upcoming = await asyncio.gather(
+        summarize_work_pools(client, limit=POOL_LIMIT, waiting_at=now),
+        upcoming_runs(client, now, limit=LIST_LIMIT),
+    )
+    return Overview(counts=counts, failures=failures, late=late, pools=pools, upcoming=upcoming)
 
 
 def spark(values: list[int]) -> str:
@@ -108,15 +144,17 @@ class DashboardScreen(ConsoleScreen):
 
     def compose(self) -> ComposeResult:
         yield from self.compose_frame()
-        yield Static(Text("Loading..."), id="dash-counts", markup=False)
+        with Horizontal(id="dash-top"):
+            yield Static(Text("Loading..."), id="dash-counts", markup=False)
+            yield _table("dash-pools", "Work pools", POOL_COLUMNS)
         with Horizontal(id="dash-lists"):
-            for table_id, title in (("failures", "Recent failures"), ("late", "Late runs")):
-                table: DataTable[Text] = DataTable(id=table_id, cursor_type="row")
-                table.add_column("State", key="state", width=9)
-                table.add_column("Name", key="name")
-                table.add_column("Start", key="start", width=11)
-                table.border_title = title
-                yield table
+            for table_id, title in RUN_LISTS:
+                yield _table(
+                    table_id,
+                    title,
+                    (("state", "State", 9), ("name", "Name", None), ("start", "Start", 11)),
+                )
+        yield _table("dash-upcoming", "Upcoming runs", UPCOMING_COLUMNS)
         yield from self.compose_status()
 
     def on_mount(self) -> None:
@@ -135,12 +173,18 @@ class DashboardScreen(ConsoleScreen):
             self.app.pop_screen()
 
     def action_open_run(self) -> None:
+        """Open what is under the cursor: a run, or on the pools panel a work pool."""
         from prefect_console.tui.screens.flow_run import FlowRunScreen
+        from prefect_console.tui.screens.work_pools import WorkPoolScreen
 
         focused = self.focused
         if isinstance(focused, DataTable) and focused.row_count:
             key = focused.coordinate_to_cell_key(focused.cursor_coordinate).row_key.value
-            if key is not None:
+            if key is None:
+                return
+            if focused.id == "dash-pools":
+                self.app.push_screen(WorkPoolScreen(key))
+            else:
                 self.app.push_screen(FlowRunScreen(uuid.UUID(key)))
 
     def on_data_table_row_selected(self, event: Any) -> None:
@@ -169,22 +213,38 @@ class DashboardScreen(ConsoleScreen):
         grid.add_column("State", no_wrap=True)
         grid.add_column("Runs", justify="right", no_wrap=True)
         start = (now - timedelta(hours=HOURS)).astimezone()
-        grid.add_column(f"per hour since {start:%H:%M}", no_wrap=True)
+        # narrow, so that the pools panel beside it keeps its columns at 80 wide
+        grid.add_column(f"hourly since {start:%H:%M}", no_wrap=True)
         for label, _names, colour in GROUPS:
             values = overview.counts[label]
             grid.add_row(Text(label, style=colour), str(sum(values)), Text(spark(values), colour))
         self.query_one("#dash-counts", Static).update(grid)
         for table_id, runs in (("failures", overview.failures), ("late", overview.late)):
             table: DataTable[Text] = self.query_one(f"#{table_id}", DataTable)
-            table.clear()
-            for run in runs:
-                when = run.start_time or run.expected_start_time
-                table.add_row(
-                    state_text(run),
-                    plain(run.name),
-                    Text(present.short_time(when, now)),
-                    key=str(run.id),
-                )
+            fill_table(
+                table,
+                {
+                    str(run.id): (
+                        state_text(run),
+                        plain(run.name),
+                        Text(present.short_time(run.start_time or run.expected_start_time, now)),
+                    )
+                    for run in runs
+                },
+            )
+        pools = self.query_one("#dash-pools", DataTable)
+        fill_table(pools, {detail.pool.name: _pool_row(detail) for detail in overview.pools})
+        waiting = sum(detail.waiting_total for detail in overview.pools)
+        pools.border_title = (
+            f"Work pools ({len(overview.pools)}, {waiting} run{'s' if waiting != 1 else ''}"
+            " waiting)"
+            if overview.pools
+            else "Work pools (none)"
+        )
+        fill_table(
+            self.query_one("#dash-upcoming", DataTable),
+            {str(item.flow_run.id): _upcoming_row(item, now) for item in overview.upcoming},
+        )
 
     def _show_status(self) -> None:
         if self._error is not None:
@@ -192,3 +252,45 @@ class DashboardScreen(ConsoleScreen):
             self.status.show(self._error + stale, stale=True)
         elif self._updated is not None:
             self.status.show(f"updated {self._updated.astimezone():%H:%M:%S}")
+
+
+def _table(
+    table_id: str, title: str, columns: tuple[tuple[str, str, int | None], ...]
+) -> DataTable[Text]:
+    table: DataTable[Text] = DataTable(id=table_id, cursor_type="row")
+    for key, label, width in columns:
+        table.add_column(label, key=key, width=width)
+    table.border_title = title
+    return table
+
+
+def _pool_row(detail: WorkPoolDetail) -> tuple[Text, ...]:
+    status = detail.pool.status
+    return (
+        plain(detail.pool.name),
+        Text(present_work.status_word(status), style=present_work.status_colour(status)),
+        workers_cell(detail),
+        waiting_cell(detail.waiting_total),
+        plain(detail.pool.type),
+        Text(present_work.concurrency_text(detail.pool.concurrency_limit), justify="right"),
+        plain(", ".join(queue.name for queue in detail.queues)),
+    )
+
+
+def _upcoming_row(item: UpcomingRun, now: datetime) -> tuple[Text, ...]:
+    when = item.flow_run.expected_start_time
+    until = present_work.format_until(when - now) if when is not None else "-"
+    return (
+        Text(present.short_time(when, now)),
+        Text(until, justify="right"),
+        plain(item.deployment_name),
+        plain(item.flow_run.name),
+        plain(
+            "/".join(
+                part
+                for part in (item.flow_run.work_pool_name, item.flow_run.work_queue_name)
+                if part
+            )
+            or "-"
+        ),
+    )
