@@ -17,4 +17,25 @@ class Resource:
     aliases: tuple[str, ...] = ()
 
 
-RESOURCES: tuple[Resource, ...] = ()
+RESOURCES: tuple[Resource, ...] = (
+    Resource(
+        "deployments",
+        "prefect_console.tui.screens.deployments:DeploymentsScreen",
+        ("deployment", "deploy", "dep"),
+    ),
+    Resource(
+        "pools",
+        "prefect_console.tui.screens.work_pools:WorkPoolsScreen",
+        ("work-pools", "work-pool", "workpools", "wp", "pool", "work-queues", "queues", "wq"),
+    ),
+    Resource(
+        "variables", "prefect_console.tui.screens.variables:VariablesScreen", ("var", "vars", "v")
+    ),
+    Resource("artifacts", "prefect_console.tui.screens.artifacts:ArtifactsScreen", ("art",)),
+    Resource(
+        "limits",
+        "prefect_console.tui.screens.concurrency_limits:ConcurrencyLimitsScreen",
+        ("concurrency", "cl", "gcl", "concurrency-limits", "limit"),
+    ),
+    Resource("events", "prefect_console.tui.screens.events:EventsScreen", ("event", "ev")),
+)

@@ -9,7 +9,8 @@ never drive the operator's terminal.
 
 `b` swaps the task table for a timeline (`timeline.Timeline`: one bar per task run over
 the run's span). Subflows (flow runs started from one of this run's task runs) are listed
-under the tasks when there are any; Enter on one opens its own run screen.
+under the tasks when there are any; Enter on one opens its own run screen. So are the
+artifacts the run published; Enter on one (or `a`) opens them drawn for what they are.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ if TYPE_CHECKING:
     from datetime import datetime
 
     from prefect.client.orchestration import PrefectClient
+    from prefect.schemas.artifacts import Artifact
     from prefect.schemas.objects import FlowRun, TaskRun
     from textual.app import ComposeResult
 
@@ -52,6 +54,11 @@ SUBFLOW_COLUMNS = (
     ("name", "Subflow run", None),
     ("start", "Start", 8),
     ("duration", "Duration", 8),
+)
+ARTIFACT_COLUMNS = (
+    ("type", "Type", 10),
+    ("key", "Artifact", None),
+    ("description", "Description", None),
 )
 
 
@@ -75,6 +82,7 @@ class FlowRunScreen(RunActions):
         Binding("w", "watch_run", "Watch", show=False, id="run.watch"),
         Binding("y", "copy_id", "Copy id", show=False, id="run.copy_id"),
         Binding("Y", "copy_command", "Copy command", show=False, id="run.copy_command"),
+        Binding("a", "show_artifacts", "Artifacts", show=False, id="run.artifacts"),
     ]
 
     def __init__(self, flow_run_id: uuid.UUID, *, focus: str = "tasks") -> None:
@@ -85,6 +93,7 @@ class FlowRunScreen(RunActions):
         self._flow_name: str | None = None
         self._task_names: dict[uuid.UUID, str] = {}
         self._subflow_count = 0
+        self._artifact_count = 0
         self.logs = LogBuffer(MAX_LOG_ENTRIES)
         self._has_older = False
         self._logs_opened = False
@@ -111,6 +120,10 @@ class FlowRunScreen(RunActions):
         for key, label, width in SUBFLOW_COLUMNS:
             subflows.add_column(label, key=key, width=width)
         yield subflows
+        artifacts: DataTable[Text] = DataTable(id="artifacts", cursor_type="row")
+        for key, label, width in ARTIFACT_COLUMNS:
+            artifacts.add_column(label, key=key, width=width)
+        yield artifacts
         yield LogView(id="logs", highlight=False, auto_scroll=True)
         yield from self.compose_status()
 
@@ -119,6 +132,7 @@ class FlowRunScreen(RunActions):
         self.query_one("#logs").border_title = "Logs"
         self.query_one("#timeline").border_title = "Timeline"
         self.query_one("#subflows").border_title = "Subflows"
+        self.query_one("#artifacts").border_title = "Artifacts"
         self.status.show("Loading flow run...")
         if self._focus == "logs":
             self.action_focus_logs()
@@ -173,6 +187,20 @@ class FlowRunScreen(RunActions):
         if event.data_table.id == "subflows" and event.row_key.value is not None:
             event.stop()
             self.app.push_screen(FlowRunScreen(uuid.UUID(event.row_key.value)))
+        elif event.data_table.id == "artifacts" and event.row_key.value is not None:
+            event.stop()
+            self._open_artifacts(uuid.UUID(event.row_key.value))
+
+    def action_show_artifacts(self) -> None:
+        if not self._artifact_count:
+            self.notify("This flow run published no artifacts")
+            return
+        self._open_artifacts(None)
+
+    def _open_artifacts(self, select: uuid.UUID | None) -> None:
+        from prefect_console.tui.screens.artifacts import ArtifactBrowser
+
+        self.app.push_screen(ArtifactBrowser(flow_run_id=self.flow_run_id, select=select))
 
     def action_refresh(self) -> None:
         self._loading = True
@@ -222,6 +250,7 @@ class FlowRunScreen(RunActions):
     @work(exclusive=True, group="flow-run", exit_on_error=False)
     async def load(self) -> None:
         from prefect_console.ops import NotFound, list_task_runs_of, read_flow_run
+        from prefect_console.ops.artifacts import list_run_artifacts
         from prefect_console.ops.subflows import list_subflow_runs
 
         try:
@@ -234,6 +263,7 @@ class FlowRunScreen(RunActions):
             subflows = await list_subflow_runs(
                 client, self.flow_run_id, task_run_ids=list(self._task_names)
             )
+            artifacts = await list_run_artifacts(client, self.flow_run_id)
             newest = await self._newer_entries(client)
         except NotFound as exc:
             self._error = exc.message
@@ -246,6 +276,7 @@ class FlowRunScreen(RunActions):
             self._show_tasks(task_runs)
             self.query_one(Timeline).show(flow_run, task_runs, self.console.clock())
             self._show_subflows(subflows)
+            self._show_artifacts(artifacts)
             self._add_newer(newest)
             self._updated = self.console.clock()
             self.update_context()
@@ -347,6 +378,9 @@ class FlowRunScreen(RunActions):
         if self._subflow_count:
             plural = "s" if self._subflow_count > 1 else ""
             parts.insert(1, f"{self._subflow_count} subflow{plural}")
+        if self._artifact_count:
+            plural = "s" if self._artifact_count > 1 else ""
+            parts.insert(-1, f"{self._artifact_count} artifact{plural} (a)")
         if self._has_older:
             parts.append("older above")
         if self.logs.search:
@@ -387,6 +421,24 @@ class FlowRunScreen(RunActions):
         table: DataTable[Text] = self.query_one("#subflows", DataTable)
         table.display = bool(runs)
         self._fill(table, runs, SUBFLOW_COLUMNS)
+
+    def _show_artifacts(self, artifacts: list[Artifact]) -> None:
+        self._artifact_count = len(artifacts)
+        table: DataTable[Text] = self.query_one("#artifacts", DataTable)
+        table.display = bool(artifacts)
+        rows = {
+            str(a.id): (
+                plain(a.type or "-"),
+                plain(a.key or "(no key)"),
+                plain((a.description or "").strip()),
+            )
+            for a in artifacts
+        }
+        if list(rows) == [key.value for key in table.rows]:
+            return
+        table.clear()
+        for key, cells in rows.items():
+            table.add_row(*cells, key=key)
 
     def _fill(
         self,
