@@ -21,6 +21,7 @@ from tests.console.tui_helpers import (
     make_app,
     palette_options,
     pin_flow_times,
+    settle,
     type_text,
     wait_for,
     wait_loaded,
@@ -35,7 +36,7 @@ def shoot(snap_compare: SnapCompare, size: tuple[int, int], steps: Steps, **app:
     async def run_before(pilot: Pilot[Any]) -> None:
         await wait_loaded(pilot)
         await steps(pilot)
-        await pilot.pause()
+        await settle(pilot)
 
     return snap_compare(make_app(**app), terminal_size=size, run_before=run_before)
 

@@ -18,7 +18,7 @@ from prefect_console.tui.screens.work_pools import WorkPoolScreen, WorkPoolsScre
 from textual.pilot import Pilot
 
 from tests.console.seed_deployments import SeededWork, seed_all
-from tests.console.tui_helpers import make_app, type_text, wait_for, wait_loaded
+from tests.console.tui_helpers import make_app, settle, type_text, wait_for, wait_loaded
 
 SIZES = [pytest.param((80, 24), id="80x24"), pytest.param((160, 50), id="160x50")]
 SnapCompare = Callable[..., bool]
@@ -36,7 +36,7 @@ def shoot(snap_compare: SnapCompare, size: tuple[int, int], steps: Steps) -> boo
     async def run_before(pilot: Pilot[Any]) -> None:
         await wait_loaded(pilot)
         await steps(pilot)
-        await pilot.pause()
+        await settle(pilot)
 
     return snap_compare(make_app(), terminal_size=size, run_before=run_before)
 

@@ -25,7 +25,7 @@ from tests.console.seed_resources import (
     pin_resource_times,
     seed_resources,
 )
-from tests.console.tui_helpers import make_app, type_text, wait_for, wait_loaded
+from tests.console.tui_helpers import make_app, settle, type_text, wait_for, wait_loaded
 
 SIZES = [pytest.param((80, 24), id="80x24"), pytest.param((160, 50), id="160x50")]
 SnapCompare = Callable[..., bool]
@@ -47,7 +47,7 @@ def shoot(snap_compare: SnapCompare, size: tuple[int, int], steps: Steps) -> boo
     async def run_before(pilot: Pilot[Any]) -> None:
         await wait_loaded(pilot)
         await steps(pilot)
-        await pilot.pause()
+        await settle(pilot)
 
     return snap_compare(make_app(), terminal_size=size, run_before=run_before)
 

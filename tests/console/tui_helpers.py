@@ -87,3 +87,18 @@ def pin_flow_times(database_url: str) -> None:
             await db.dispose()
 
     asyncio.run(pin())
+
+
+async def settle(pilot: Pilot[None]) -> None:
+    """Wait until every table on screen has measured its rows, then one more refresh.
+
+    A DataTable sizes its columns on the next idle after rows arrive; a picture taken
+    before that shows header-width columns (seen under load), so snapshots wait for it.
+    """
+
+    def measured() -> bool:
+        tables = pilot.app.screen.query(DataTable)
+        return all(not table._require_update_dimensions for table in tables)
+
+    await wait_for(pilot, measured)
+    await pilot.pause()
