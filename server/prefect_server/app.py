@@ -89,6 +89,11 @@ async def _database_error(request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse(status_code=422, content={"detail": f"Value cannot be stored: {reason}"})
 
 
+async def _overflow(request: Request, exc: Exception) -> JSONResponse:
+    # a number too large for the database or for a date (found by fuzzing the API)
+    return JSONResponse(status_code=422, content={"detail": f"Value out of range: {exc}"})
+
+
 def build_app(database: Database | None = None) -> FastAPI:
     """The app with its routes; `database` is the open store (else the lifespan opens one)."""
     # the schema and the docs live under /api, beside the routes they describe, as in Prefect
@@ -132,6 +137,7 @@ def build_app(database: Database | None = None) -> FastAPI:
 
     app.openapi = openapi  # type: ignore[method-assign]
     app.add_exception_handler(DBAPIError, _database_error)
+    app.add_exception_handler(OverflowError, _overflow)
     return app
 
 

@@ -22,7 +22,9 @@ def bulk_body(model: type[BaseModel]) -> Callable[[Request], Awaitable[list[Any]
         try:
             return adapter.validate_json(await request.body())
         except ValidationError as exc:
-            errors = [{**e, "loc": ("body", *e["loc"])} for e in exc.errors(include_url=False)]
+            # without the input: a body that is not UTF-8 could not be put in the answer
+            found = exc.errors(include_url=False, include_input=False)
+            errors = [{**e, "loc": ("body", *e["loc"])} for e in found]
             raise RequestValidationError(errors) from None
 
     return parse
