@@ -62,3 +62,69 @@ def make_task_run(api: httpx.AsyncClient) -> Callable[..., Awaitable[Json]]:
         return result
 
     return make
+
+
+# -- blocks (test_api_blocks.py, test_api_block_documents.py) ----------------------------
+
+HIDDEN = "********"
+
+CREDS_FIELDS: Json = {
+    "title": "Creds",
+    "type": "object",
+    "properties": {
+        "user": {"type": "string"},
+        "password": {"type": "string", "format": "password"},
+        "auth": {"type": "object"},
+        "headers": {"type": "object"},
+    },
+    "secret_fields": ["password", "auth.token", "headers.*"],
+}
+
+
+@pytest.fixture
+def make_type(api: httpx.AsyncClient) -> Callable[..., Awaitable[Json]]:
+    async def make(slug: str = "creds", **fields: Any) -> Json:
+        body = {"name": slug.replace("-", " ").title(), "slug": slug, **fields}
+        response = await api.post("/block_types/", json=body)
+        assert response.status_code == 201, response.text
+        result: Json = response.json()
+        return result
+
+    return make
+
+
+@pytest.fixture
+def make_schema(api: httpx.AsyncClient) -> Callable[..., Awaitable[Json]]:
+    async def make(block_type: Json, fields: Json | None = None, **extra: Any) -> Json:
+        body = {"block_type_id": block_type["id"], "fields": fields or CREDS_FIELDS, **extra}
+        response = await api.post("/block_schemas/", json=body)
+        assert response.status_code == 201, response.text
+        result: Json = response.json()
+        return result
+
+    return make
+
+
+@pytest.fixture
+def make_document(api: httpx.AsyncClient) -> Callable[..., Awaitable[Json]]:
+    async def make(schema: Json, name: str | None, data: Json, **extra: Any) -> Json:
+        body = {
+            "name": name,
+            "block_type_id": schema["block_type_id"],
+            "block_schema_id": schema["id"],
+            "data": data,
+            **extra,
+        }
+        response = await api.post("/block_documents/", json=body)
+        assert response.status_code == 201, response.text
+        result: Json = response.json()
+        return result
+
+    return make
+
+
+@pytest.fixture
+async def creds(make_type: Any, make_schema: Any) -> Json:
+    """A block schema of a "creds" block type with secret fields."""
+    schema: Json = await make_schema(await make_type("creds"))
+    return schema
