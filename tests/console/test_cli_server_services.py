@@ -18,7 +18,15 @@ from typer.testing import CliRunner
 PREFECT = str(Path(sys.executable).parent / "prefect")
 ONLY_LATE_RUNS = {
     f"PREFECT_SERVER_SERVICES_{name}_ENABLED": "false"
-    for name in ("SCHEDULER", "FOREMAN", "REPOSSESSOR", "PAUSE_EXPIRATIONS", "CANCELLATION_CLEANUP")
+    for name in (
+        "SCHEDULER",
+        "FOREMAN",
+        "REPOSSESSOR",
+        "PAUSE_EXPIRATIONS",
+        "CANCELLATION_CLEANUP",
+        "ZOMBIES",
+        "RETENTION",
+    )
 }
 runner = CliRunner()
 

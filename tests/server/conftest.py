@@ -3,13 +3,25 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import httpx
 import pytest
+from prefect_server.database.engine import Database
 
 Json = dict[str, Any]
+
+
+@pytest.fixture
+async def db(api: httpx.AsyncClient, database_url: str) -> AsyncIterator[Database]:
+    """A second connection to the store, for services and models driven directly. `api`
+    comes first: it migrates the store and empties nothing made afterwards."""
+    database = Database(database_url)
+    try:
+        yield database
+    finally:
+        await database.dispose()
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ meant to: the rules' database halves around the usual task run chain.
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import httpx
@@ -25,16 +25,6 @@ from prefect_server.orchestration.concurrency_rules import (
 
 Json = dict[str, Any]
 Propose = Callable[..., Awaitable[OrchestrationResult]]
-
-
-@pytest.fixture
-async def db(api: httpx.AsyncClient, database_url: str) -> AsyncIterator[Database]:
-    """A second connection to the store the `api` app has migrated."""
-    database = Database(database_url)
-    try:
-        yield database
-    finally:
-        await database.dispose()
 
 
 @pytest.fixture

@@ -5,26 +5,14 @@ Each pass is driven with `run_once(now=...)`, on SQLite and PostgreSQL.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
 from typing import Any
 
-import pytest
 from prefect._time import now
 from prefect.settings import temporary_settings
-from prefect_server.app import open_database
-from prefect_server.database.engine import Database
 from prefect_server.services.late_runs import LateRuns
 
 Json = dict[str, Any]
-
-
-@pytest.fixture
-async def db(api: Any, database_url: str) -> AsyncIterator[Database]:
-    # `api` first: it migrates the store and empties nothing we make afterwards
-    database = await open_database(database_url)
-    yield database
-    await database.dispose()
 
 
 async def scheduled(make_flow_run, when: datetime, **state: Any) -> Json:  # type: ignore[no-untyped-def]

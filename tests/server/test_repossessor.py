@@ -3,28 +3,17 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
 from datetime import timedelta
 
 import httpx
 import pytest
 from prefect._time import now
 from prefect.settings import get_current_settings
-from prefect_server.database.engine import Database
 from prefect_server.models import concurrency_leases
 from prefect_server.services import load_service
 from prefect_server.services.repossessor import Repossessor
 
 V2 = "/v2/concurrency_limits"
-
-
-@pytest.fixture
-async def db(api: httpx.AsyncClient, database_url: str) -> AsyncIterator[Database]:
-    database = Database(database_url)
-    try:
-        yield database
-    finally:
-        await database.dispose()
 
 
 async def _lease(api: httpx.AsyncClient, names: list[str], seconds: float, slots: int = 1) -> str:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -15,7 +15,7 @@ import pytest
 import sqlalchemy as sa
 from prefect._time import now
 from prefect.settings import get_current_settings, temporary_settings
-from prefect_server.app import create_app, open_database
+from prefect_server.app import create_app
 from prefect_server.database.engine import Database
 from prefect_server.serve import with_services
 from prefect_server.services import SERVICES, enabled_services, load_service, service_rows
@@ -32,13 +32,6 @@ from prefect_server.services.pause_expirations import PauseExpirations
 from prefect_server.services.runner import ServiceRunner
 
 Json = dict[str, Any]
-
-
-@pytest.fixture
-async def db(api: Any, database_url: str) -> AsyncIterator[Database]:
-    database = await open_database(database_url)
-    yield database
-    await database.dispose()
 
 
 class Counter(LoopService):

@@ -31,6 +31,7 @@ from prefect.context import (
 )
 from prefect.engine import api
 from prefect.engine._models import construct, new_state, state_details
+from prefect.engine.heartbeat import Heartbeat
 from prefect.engine.outcomes import crashed_state, failed_state, is_crash, state_from_return
 from prefect.exceptions import Abort, ParameterTypeError
 from prefect.schemas.actions import TaskRunReport
@@ -85,6 +86,7 @@ class FlowRunEngine:
         self.context: FlowRunContext | None = None
         self.parent_task_run: TaskRun | None = None
         self._logger: logging.LoggerAdapter[logging.Logger] | None = None
+        self.heartbeat = Heartbeat.for_engine(self)
 
     # -- API steps (coroutines run on the API loop) ----------------------------------------
 
@@ -248,6 +250,8 @@ class FlowRunEngine:
             self._report_parent_task(state)
         run["state"], run["state_type"], run["state_name"] = state, state.type, state.name
         self.state = state
+        if self.heartbeat is not None:
+            self.heartbeat.follow(state)
 
     def outcome(self, value: Any = None, exc: BaseException | None = None) -> State:
         if exc is None:

@@ -18,6 +18,11 @@ from sqlalchemy.orm import Mapped, mapped_column
 from prefect_server.database.orm import Base
 from prefect_server.database.types import JSONType
 
+# Flow-run heartbeats, the one event the server looks up per run (services/zombies.py).
+# A partial index: only heartbeat rows pay for it, the flood of task-run events does not.
+# Queries must spell the predicate as this literal for the planners to match it.
+HEARTBEAT_PREDICATE = "event = 'prefect.flow-run.heartbeat'"
+
 
 class Event(Base):
     __tablename__ = "events"
@@ -30,6 +35,13 @@ class Event(Base):
         sa.Index(None, "event", "occurred", "id"),
         sa.Index(None, "resource_id", "occurred"),
         sa.Index(None, "recorded"),
+        sa.Index(
+            "ix_events__flow_run_heartbeats",
+            "resource_id",
+            "occurred",
+            sqlite_where=sa.text(HEARTBEAT_PREDICATE),
+            postgresql_where=sa.text(HEARTBEAT_PREDICATE),
+        ),
     )
 
     occurred: Mapped[datetime]
@@ -64,4 +76,4 @@ class EventResource(Base):
     event_id: Mapped[uuid.UUID] = mapped_column(sa.Uuid())
 
 
-__all__ = ["Event", "EventResource"]
+__all__ = ["HEARTBEAT_PREDICATE", "Event", "EventResource"]

@@ -22,6 +22,8 @@ SERVICES: dict[str, str] = {
     "pause_expirations": "prefect_server.services.pause_expirations:PauseExpirations",
     "cancellation_cleanup": "prefect_server.services.cancellation_cleanup:CancellationCleanup",
     "repossessor": "prefect_server.services.repossessor:Repossessor",
+    "zombies": "prefect_server.services.zombies:Zombies",
+    "retention": "prefect_server.services.retention:Retention",
 }
 
 

@@ -5,4 +5,4 @@
 head of `versions/`.
 """
 
-HEAD = "0009_services"
+HEAD = "0010_heartbeats"
