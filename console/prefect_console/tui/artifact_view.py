@@ -19,6 +19,7 @@ from textual.widgets import DataTable, Markdown, ProgressBar, Static
 
 from prefect_console.ops import present
 from prefect_console.ops.text import strip_controls
+from prefect_console.tui.widgets import ConsoleTable
 
 if TYPE_CHECKING:
     from prefect.schemas.artifacts import Artifact
@@ -74,7 +75,7 @@ def render_widgets(artifact: Artifact) -> list[Widget]:
     if kind == "table":
         table_rows = table_data(data)
         assert table_rows is not None
-        table: DataTable[Text] = DataTable(
+        table: DataTable[Text] = ConsoleTable(
             cursor_type="row", zebra_stripes=True, classes="artifact-table"
         )
         for column in table_rows.columns:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual.message import Message
-from textual.widgets import Log, Static
+from textual.widgets import DataTable, Log, Static
 
 from prefect_console.ops import present
 
@@ -43,6 +44,37 @@ def state_text(run: FlowRun | TaskRun) -> Text:
 def plain(text: str) -> Text:
     """Untrusted text for a cell or label: one line, no markup, no control characters."""
     return Text(present.sanitize_cell(text), no_wrap=True, overflow="ellipsis")
+
+
+class ConsoleTable(DataTable[Any]):
+    """A DataTable whose lines are drawn again when its columns change width.
+
+    Textual 8.2 measures new rows on the next idle and widens the columns then, but keeps
+    the lines it drew before (the header, rows drawn in between) in caches keyed without
+    the widths: under load the header stayed at its label widths above wider rows until
+    the cursor moved. Every table of the console is one of these.
+    """
+
+    def _update_dimensions(self, new_rows: Iterable[Any]) -> None:
+        before = [column.content_width for column in self.columns.values()]
+        super()._update_dimensions(new_rows)
+        if [column.content_width for column in self.columns.values()] != before:
+            self._clear_caches()
+            self.refresh()
+
+
+def fill_table(table: DataTable[Text], rows: dict[str, tuple[Text, ...]]) -> None:
+    """Rewrite a small table, keeping the cursor on the same row."""
+    selected = (
+        table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        if table.row_count
+        else None
+    )
+    table.clear()
+    for key, cells in rows.items():
+        table.add_row(*cells, key=key)
+    if selected in rows:
+        table.move_cursor(row=list(rows).index(selected), animate=False)
 
 
 class LogView(Log):

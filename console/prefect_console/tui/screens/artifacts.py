@@ -22,7 +22,7 @@ from prefect_console.tui.artifact_view import ArtifactView
 from prefect_console.tui.screens.base import ConsoleScreen, describe_error
 from prefect_console.tui.screens.resource_table import Fetched, ResourceTableScreen
 from prefect_console.tui.screens.table import Row
-from prefect_console.tui.widgets import plain
+from prefect_console.tui.widgets import ConsoleTable, plain
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -195,7 +195,7 @@ class ArtifactBrowser(ConsoleScreen):
 
     def compose(self) -> ComposeResult:
         yield from self.compose_frame()
-        versions: DataTable[Text] = DataTable(id="artifact-list", cursor_type="row")
+        versions: DataTable[Text] = ConsoleTable(id="artifact-list", cursor_type="row")
         for column, label, width in BROWSER_COLUMNS:
             versions.add_column(label, key=column, width=width)
         yield versions
@@ -301,13 +301,7 @@ class ArtifactBrowser(ConsoleScreen):
             self.query_one(ArtifactView).focus()
 
     def show_status(self) -> None:
-        if self._error is not None:
-            stale = " · showing data as of last update" if self._updated else ""
-            self.status.show(self._error + stale, stale=True)
-            return
         count = len(self.artifacts)
         noun = "version" if self.key is not None else "artifact"
         parts = [f"{count} {noun}{'s' if count != 1 else ''}", "tab switches list and view"]
-        if self._updated is not None:
-            parts.append(f"updated {self._updated.astimezone():%H:%M:%S}")
-        self.status.show(" · ".join(parts))
+        self.show_freshness(parts, updated=self._updated, error=self._error)

@@ -7,6 +7,7 @@ and reloads its data when the app reconnects to another API (`reload`).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, ClassVar, cast
 
 from textual.binding import Binding
@@ -17,6 +18,8 @@ from prefect_console.ops.registry import mutating_actions
 from prefect_console.tui.widgets import ContextBar, StatusLine
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from textual import events
     from textual.app import ComposeResult
 
@@ -50,6 +53,26 @@ class ConsoleScreen(Screen[None]):
     @property
     def status(self) -> StatusLine:
         return self.query_one(StatusLine)
+
+    def show_freshness(
+        self,
+        parts: Sequence[str],
+        *,
+        updated: datetime | None,
+        error: str | None,
+        trailing: Sequence[str] = (),
+    ) -> None:
+        """The status line of a screen that refreshes: its parts (counts, filter) and the
+        time of the last update; or, after a failed refresh, the error, with the data
+        kept on screen marked stale."""
+        if error is not None:
+            stale = " · showing data as of last update" if updated else ""
+            self.status.show(f"{error}{stale}", stale=True)
+            return
+        shown = list(parts)
+        if updated is not None:
+            shown.append(f"updated {updated.astimezone():%H:%M:%S}")
+        self.status.show(" · ".join([*shown, *trailing]))
 
     def update_context(self) -> None:
         """Profile, API and the breadcrumb of the screens stacked up to this one."""
@@ -106,6 +129,16 @@ def describe_error(exc: BaseException) -> str:
     if isinstance(exc, ServerUnreachable | OSError):
         return f"API unreachable: {one_line(str(exc))}"
     return f"Refresh failed: {type(exc).__name__}: {one_line(str(exc))}"
+
+
+def describe_action_or_refresh(exc: BaseException) -> str:
+    """A refresh of one object: "not found" in the operation's words (it was deleted),
+    anything else as a failed refresh."""
+    from prefect_console.ops.errors import NotFound
+
+    if isinstance(exc, NotFound):
+        return exc.message
+    return describe_error(exc)
 
 
 def describe_action_error(exc: BaseException) -> str:

@@ -25,8 +25,8 @@ from textual.widgets import DataTable, Static
 
 from prefect_console.ops import present, present_work
 from prefect_console.tui.screens.base import ConsoleScreen, describe_error
-from prefect_console.tui.screens.work_pools import fill_table, waiting_cell, workers_cell
-from prefect_console.tui.widgets import plain, state_text
+from prefect_console.tui.screens.work_pools import waiting_cell, workers_cell
+from prefect_console.tui.widgets import ConsoleTable, fill_table, plain, state_text
 
 if TYPE_CHECKING:
     from prefect.client.orchestration import PrefectClient
@@ -257,7 +257,7 @@ class DashboardScreen(ConsoleScreen):
 def _table(
     table_id: str, title: str, columns: tuple[tuple[str, str, int | None], ...]
 ) -> DataTable[Text]:
-    table: DataTable[Text] = DataTable(id=table_id, cursor_type="row")
+    table: DataTable[Text] = ConsoleTable(id=table_id, cursor_type="row")
     for key, label, width in columns:
         table.add_column(label, key=key, width=width)
     table.border_title = title

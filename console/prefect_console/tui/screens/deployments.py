@@ -23,11 +23,13 @@ from textual.widgets import DataTable, Static
 from prefect_console.ops import present, present_work
 from prefect_console.ops.deployments import RECENT_RUNS
 from prefect_console.ops.text import one_line
-from prefect_console.tui.screens.base import ConsoleScreen, describe_error
-from prefect_console.tui.screens.table import Row, TableScreen
-from prefect_console.tui.widgets import plain, state_text
+from prefect_console.tui.screens.base import ConsoleScreen, describe_action_or_refresh
+from prefect_console.tui.screens.resource_table import Fetched, ResourceTableScreen
+from prefect_console.tui.screens.table import Row
+from prefect_console.tui.widgets import ConsoleTable, fill_table, plain, state_text
 
 if TYPE_CHECKING:
+    from prefect.client.orchestration import PrefectClient
     from prefect.schemas.deployments import Deployment
     from prefect.schemas.objects import FlowRun
     from textual.app import ComposeResult
@@ -51,23 +53,11 @@ def active_cell(paused: bool) -> Text:
     return Text(present_work.paused_word(paused), style=present_work.paused_colour(paused))
 
 
-def status_note(
-    screen: ConsoleScreen, parts: list[str], updated: datetime | None, error: str | None
-) -> None:
-    """The status line of a resource screen: counts and age, or the error, data kept stale."""
-    if updated is not None:
-        parts.append(f"updated {updated.astimezone():%H:%M:%S}")
-    if error is not None:
-        stale = " · showing data as of last update" if updated else ""
-        screen.status.show(f"{error}{stale}", stale=True)
-    else:
-        screen.status.show(" · ".join(parts))
-
-
-class DeploymentsScreen(TableScreen):
+class DeploymentsScreen(ResourceTableScreen):
     CSS_PATH = "deployments.tcss"
     TABLE_ID = "deployments"
     crumb = "deployments"
+    noun = ("deployment", "deployments")
     COLUMNS = (
         ("name", "Deployment", None),
         ("flow", "Flow", None),
@@ -89,35 +79,14 @@ class DeploymentsScreen(TableScreen):
         self.deployments: dict[str, Deployment] = {}
         self._next: dict[str, datetime] = {}
         self._names: dict[str, str] = {}
-        self._updated: datetime | None = None
-        self._error: str | None = None
-        self.loaded = False
-
-    def compose(self) -> ComposeResult:
-        yield from self.compose_frame()
-        yield from self.compose_table()
-        yield from self.compose_status()
 
     def compose_table(self) -> ComposeResult:
         # schedules can be long (rrules): wider where the terminal has the room
         wide = self.app.size.width >= 120
-        table: DataTable[Text] = DataTable(id=self.TABLE_ID, cursor_type="row")
+        table: DataTable[Text] = ConsoleTable(id=self.TABLE_ID, cursor_type="row")
         for key, label, width in self.COLUMNS:
             table.add_column(label, key=key, width=32 if key == "schedule" and wide else width)
         yield table
-
-    def on_mount(self) -> None:
-        self.status.show("Loading deployments...")
-        self.action_refresh()
-        self.set_interval(self.console.refresh_seconds, self.action_refresh)
-
-    def reload(self) -> None:
-        self.deployments.clear()
-        self.set_rows({}, {})
-        self.action_refresh()
-
-    def action_refresh(self) -> None:
-        self.load()
 
     def action_open_deployment(self) -> None:
         key = self.cursor_key
@@ -143,25 +112,14 @@ class DeploymentsScreen(TableScreen):
             return self._next.get(key, datetime.max.replace(tzinfo=self.console.clock().tzinfo))
         return super().sort_value(key, column)
 
-    @work(exclusive=True, group="deployments", exit_on_error=False)
-    async def load(self) -> None:
+    async def fetch(self, client: PrefectClient) -> Fetched:
         from prefect_console.ops.deployments import list_deployments, next_runs
 
-        try:
-            client = await self.console.client()
-            listing = await list_deployments(client, limit=WINDOW)
-            upcoming = await next_runs(client, listing.deployments)
-        except Exception as exc:  # keep the last rows, marked stale
-            self._error = describe_error(exc)
-        else:
-            self._error = None
-            self._apply(listing, upcoming)
-            self._updated = self.console.clock()
-        finally:
-            self.loaded = True
-            self.show_status()
+        listing = await list_deployments(client, limit=WINDOW)
+        upcoming = await next_runs(client, listing.deployments)
+        return self._rows_of(listing, upcoming)
 
-    def _apply(self, listing: DeploymentList, upcoming: dict[uuid.UUID, FlowRun]) -> None:
+    def _rows_of(self, listing: DeploymentList, upcoming: dict[uuid.UUID, FlowRun]) -> Fetched:
         now = self.console.clock()
         rows: dict[str, Row] = {}
         search: dict[str, str] = {}
@@ -184,14 +142,7 @@ class DeploymentsScreen(TableScreen):
                 plain(present_work.pool_and_queue(deployment)),
             )
             search[key] = " ".join([*(cell.plain for cell in rows[key]), *deployment.tags]).lower()
-        self.set_rows(rows, search)
-
-    def show_status(self, error: str | None = None) -> None:
-        count = len(self._rows)
-        parts = [f"{count} deployment{'s' if count != 1 else ''}"]
-        if note := self.filter_note():
-            parts.append(note)
-        status_note(self, parts, self._updated, error or self._error)
+        return rows, search
 
 
 class DeploymentScreen(ConsoleScreen):
@@ -222,7 +173,7 @@ class DeploymentScreen(ConsoleScreen):
         yield from self.compose_frame()
         with VerticalScroll(id="deployment-info"):
             yield Static(Text("Loading..."), id="deployment-fields", markup=False)
-        runs: DataTable[Text] = DataTable(id="deployment-runs", cursor_type="row")
+        runs: DataTable[Text] = ConsoleTable(id="deployment-runs", cursor_type="row")
         for key, label, width in RUN_COLUMNS:
             runs.add_column(label, key=key, width=width)
         yield runs
@@ -291,30 +242,11 @@ class DeploymentScreen(ConsoleScreen):
         now = self.console.clock()
         self.query_one("#deployment-fields", Static).update(deployment_fields(detail, now))
         table: DataTable[Text] = self.query_one("#deployment-runs", DataTable)
-        selected = (
-            table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
-            if table.row_count
-            else None
-        )
-        table.clear()
-        for run in detail.recent_runs:
-            table.add_row(*_run_row(run, now), key=str(run.id))
-        keys = [str(run.id) for run in detail.recent_runs]
-        if selected in keys:
-            table.move_cursor(row=keys.index(selected), animate=False)
+        fill_table(table, {str(run.id): _run_row(run, now) for run in detail.recent_runs})
         table.border_title = f"Latest runs ({len(detail.recent_runs)})"
 
     def _show_status(self) -> None:
-        status_note(self, [], self._updated, self._error)
-
-
-def describe_action_or_refresh(exc: BaseException) -> str:
-    """A deleted deployment says so; anything else is a failed refresh."""
-    from prefect_console.ops.errors import NotFound
-
-    if isinstance(exc, NotFound):
-        return exc.message
-    return describe_error(exc)
+        self.show_freshness([], updated=self._updated, error=self._error)
 
 
 def _run_row(run: FlowRun, now: datetime) -> tuple[Text, ...]:

@@ -25,7 +25,7 @@ from textual.widgets import DataTable, Static
 from prefect_console.ops import present
 from prefect_console.ops.text import one_line
 from prefect_console.tui.screens.base import ConsoleScreen, describe_error
-from prefect_console.tui.widgets import plain
+from prefect_console.tui.widgets import ConsoleTable, plain
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -84,7 +84,7 @@ class EventsScreen(ConsoleScreen):
     def compose(self) -> ComposeResult:
         yield from self.compose_frame()
         yield Static(id="events-notice", markup=False)
-        table: DataTable[Text] = DataTable(id="events", cursor_type="row")
+        table: DataTable[Text] = ConsoleTable(id="events", cursor_type="row")
         for key, label, width in COLUMNS:
             table.add_column(label, key=key, width=width)
         yield table

@@ -29,7 +29,7 @@ from prefect_console.tui.logbuffer import Entry, LogBuffer, entry_of
 from prefect_console.tui.screens.base import describe_error
 from prefect_console.tui.screens.run_actions import RunActions
 from prefect_console.tui.timeline import Timeline
-from prefect_console.tui.widgets import LogView, plain, state_text
+from prefect_console.tui.widgets import ConsoleTable, LogView, plain, state_text
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -111,16 +111,16 @@ class FlowRunScreen(RunActions):
     def compose(self) -> ComposeResult:
         yield from self.compose_frame()
         yield Static(Text("Loading..."), id="header", markup=False)
-        tasks: DataTable[Text] = DataTable(id="tasks", cursor_type="row")
+        tasks: DataTable[Text] = ConsoleTable(id="tasks", cursor_type="row")
         for key, label, width in TASK_COLUMNS:
             tasks.add_column(label, key=key, width=width)
         yield tasks
         yield Timeline(id="timeline")
-        subflows: DataTable[Text] = DataTable(id="subflows", cursor_type="row")
+        subflows: DataTable[Text] = ConsoleTable(id="subflows", cursor_type="row")
         for key, label, width in SUBFLOW_COLUMNS:
             subflows.add_column(label, key=key, width=width)
         yield subflows
-        artifacts: DataTable[Text] = DataTable(id="artifacts", cursor_type="row")
+        artifacts: DataTable[Text] = ConsoleTable(id="artifacts", cursor_type="row")
         for key, label, width in ARTIFACT_COLUMNS:
             artifacts.add_column(label, key=key, width=width)
         yield artifacts

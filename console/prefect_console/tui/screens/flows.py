@@ -114,15 +114,8 @@ class FlowsScreen(TableScreen):
             self.show_status()
 
     def show_status(self, error: str | None = None) -> None:
-        error = error or self._error
         count = len(self._rows)
         parts = [f"{count} flow{'s' if count != 1 else ''}"]
         if note := self.filter_note():
             parts.append(note)
-        if self._updated is not None:
-            parts.append(f"updated {self._updated.astimezone():%H:%M:%S}")
-        if error is not None:
-            stale = " · showing data as of last update" if self._updated else ""
-            self.status.show(f"{error}{stale}", stale=True)
-        else:
-            self.status.show(" · ".join(parts))
+        self.show_freshness(parts, updated=self._updated, error=error or self._error)

@@ -1,4 +1,4 @@
-"""A resource list (variables, artifacts, limits): fetch, show, act, confirm, refresh.
+"""A resource list (deployments, pools, variables, artifacts, limits): fetch, show, act.
 
 A subclass says how to fetch its rows (`fetch`, returning rows keyed by id plus the text
 the `/` filter searches) and what it calls them (`noun`); this class loads them in a
@@ -59,13 +59,17 @@ class ResourceTableScreen(TableScreen):
     def action_refresh(self) -> None:
         self.load()
 
+    def describe_failure(self, exc: BaseException) -> str:
+        """The status line's words for a failed refresh."""
+        return describe_error(exc)
+
     @work(exclusive=True, group="resource-load", exit_on_error=False)
     async def load(self) -> None:
         try:
             client = await self.console.client()
             rows, search = await self.fetch(client)
         except Exception as exc:
-            self._error = describe_error(exc)
+            self._error = self.describe_failure(exc)
         else:
             self._error = None
             self.set_rows(rows, search)
@@ -75,21 +79,13 @@ class ResourceTableScreen(TableScreen):
             self.show_status()
 
     def show_status(self, error: str | None = None) -> None:
-        error = error or self._error
         count = len(self._rows)
         parts = [f"{count} {self.noun[0] if count == 1 else self.noun[1]}"]
         parts.extend(self.status_notes())
         if note := self.filter_note():
             parts.append(note)
-        if self._updated is not None:
-            parts.append(f"updated {self._updated.astimezone():%H:%M:%S}")
-        if self.hint:
-            parts.append(self.hint)
-        if error is not None:
-            stale = " · showing data as of last update" if self._updated else ""
-            self.status.show(f"{error}{stale}", stale=True)
-        else:
-            self.status.show(" · ".join(parts))
+        hint = [self.hint] if self.hint else []
+        self.show_freshness(parts, updated=self._updated, error=error or self._error, trailing=hint)
 
     def status_notes(self) -> list[str]:
         """Extra parts of the status line (a mode, a total)."""

@@ -16,6 +16,7 @@ from textual.widgets import DataTable
 from textual.widgets.data_table import ColumnKey
 
 from prefect_console.tui.screens.base import ConsoleScreen
+from prefect_console.tui.widgets import ConsoleTable
 
 if TYPE_CHECKING:
     from textual.app import ComposeResult
@@ -50,7 +51,7 @@ class TableScreen(ConsoleScreen):
         self.marked: set[str] = set()
 
     def compose_table(self) -> ComposeResult:
-        table: DataTable[Text] = DataTable(id=self.TABLE_ID, cursor_type="row")
+        table: DataTable[Text] = ConsoleTable(id=self.TABLE_ID, cursor_type="row")
         for key, label, width in self.COLUMNS:
             table.add_column(label, key=key, width=width)
         yield table

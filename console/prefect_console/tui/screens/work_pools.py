@@ -21,16 +21,14 @@ from textual.screen import ModalScreen
 from textual.widgets import DataTable, Static
 
 from prefect_console.ops import present, present_work
-from prefect_console.tui.screens.base import ConsoleScreen
-from prefect_console.tui.screens.deployments import (
-    describe_action_or_refresh,
-    status_cell,
-    status_note,
-)
-from prefect_console.tui.screens.table import Row, TableScreen
-from prefect_console.tui.widgets import plain
+from prefect_console.tui.screens.base import ConsoleScreen, describe_action_or_refresh
+from prefect_console.tui.screens.deployments import status_cell
+from prefect_console.tui.screens.resource_table import Fetched, ResourceTableScreen
+from prefect_console.tui.screens.table import Row
+from prefect_console.tui.widgets import ConsoleTable, fill_table, plain
 
 if TYPE_CHECKING:
+    from prefect.client.orchestration import PrefectClient
     from prefect.schemas.work_pools import Worker, WorkQueue
     from textual.app import ComposeResult
 
@@ -69,10 +67,11 @@ def waiting_cell(count: int) -> Text:
     return Text(str(count), style="yellow" if count else "", justify="right")
 
 
-class WorkPoolsScreen(TableScreen):
+class WorkPoolsScreen(ResourceTableScreen):
     CSS_PATH = "work_pools.tcss"
     TABLE_ID = "work-pools"
     crumb = "pools"
+    noun = ("work pool", "work pools")
     COLUMNS = (
         ("name", "Work pool", None),
         ("type", "Type", None),
@@ -93,27 +92,6 @@ class WorkPoolsScreen(TableScreen):
     def __init__(self) -> None:
         super().__init__()
         self.pools: dict[str, WorkPoolDetail] = {}
-        self._updated: datetime | None = None
-        self._error: str | None = None
-        self.loaded = False
-
-    def compose(self) -> ComposeResult:
-        yield from self.compose_frame()
-        yield from self.compose_table()
-        yield from self.compose_status()
-
-    def on_mount(self) -> None:
-        self.status.show("Loading work pools...")
-        self.action_refresh()
-        self.set_interval(self.console.refresh_seconds, self.action_refresh)
-
-    def reload(self) -> None:
-        self.pools.clear()
-        self.set_rows({}, {})
-        self.action_refresh()
-
-    def action_refresh(self) -> None:
-        self.load()
 
     def action_open_pool(self) -> None:
         key = self.cursor_key
@@ -146,28 +124,13 @@ class WorkPoolsScreen(TableScreen):
             return -1 if limit is None else limit
         return super().sort_value(key, column)
 
-    @work(exclusive=True, group="work-pools", exit_on_error=False)
-    async def load(self) -> None:
-        from prefect_console.ops.work_pools import summarize_work_pools
+    def describe_failure(self, exc: BaseException) -> str:
+        return describe_action_or_refresh(exc)
 
-        try:
-            client = await self.console.client()
-            details = await summarize_work_pools(
-                client, limit=WINDOW, waiting_at=self.console.clock()
-            )
-        except Exception as exc:  # keep the last rows, marked stale
-            self._error = describe_action_or_refresh(exc)
-        else:
-            self._error = None
-            self._apply(details)
-            self._updated = self.console.clock()
-        finally:
-            self.loaded = True
-            self.show_status()
+    async def fetch(self, client: PrefectClient) -> Fetched:
+        from prefect_console.ops.work_pools import queue_names, summarize_work_pools
 
-    def _apply(self, details: list[WorkPoolDetail]) -> None:
-        from prefect_console.ops.work_pools import queue_names
-
+        details = await summarize_work_pools(client, limit=WINDOW, waiting_at=self.console.clock())
         self.pools = {str(d.pool.id): d for d in details}
         rows: dict[str, Row] = {}
         for key, detail in self.pools.items():
@@ -183,14 +146,7 @@ class WorkPoolsScreen(TableScreen):
                 plain(queue_names(detail.queues)),
             )
         search = {key: " ".join(cell.plain for cell in row).lower() for key, row in rows.items()}
-        self.set_rows(rows, search)
-
-    def show_status(self, error: str | None = None) -> None:
-        count = len(self._rows)
-        parts = [f"{count} work pool{'s' if count != 1 else ''}"]
-        if note := self.filter_note():
-            parts.append(note)
-        status_note(self, parts, self._updated, error or self._error)
+        return rows, search
 
 
 class WorkPoolScreen(ConsoleScreen):
@@ -220,7 +176,7 @@ class WorkPoolScreen(ConsoleScreen):
         yield from self.compose_frame()
         yield Static(Text("Loading..."), id="pool-info", markup=False)
         for table_id, columns in (("pool-queues", QUEUE_COLUMNS), ("pool-workers", WORKER_COLUMNS)):
-            table: DataTable[Text] = DataTable(id=table_id, cursor_type="row")
+            table: DataTable[Text] = ConsoleTable(id=table_id, cursor_type="row")
             for key, label, width in columns:
                 table.add_column(label, key=key, width=width)
             yield table
@@ -288,7 +244,7 @@ class WorkPoolScreen(ConsoleScreen):
             self._updated = self.console.clock()
         finally:
             self.loaded = True
-            status_note(self, [], self._updated, self._error)
+            self.show_freshness([], updated=self._updated, error=self._error)
 
     def _show(self, detail: WorkPoolDetail) -> None:
         now = self.console.clock()
@@ -301,20 +257,6 @@ class WorkPoolScreen(ConsoleScreen):
         self.query_one(
             "#pool-workers"
         ).border_title = f"Workers ({detail.workers_online} online of {len(workers)})"
-
-
-def fill_table(table: DataTable[Text], rows: dict[str, tuple[Text, ...]]) -> None:
-    """Rewrite a small table, keeping the cursor on the same row."""
-    selected = (
-        table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
-        if table.row_count
-        else None
-    )
-    table.clear()
-    for key, cells in rows.items():
-        table.add_row(*cells, key=key)
-    if selected in rows:
-        table.move_cursor(row=list(rows).index(selected), animate=False)
 
 
 def _queue_row(queue: WorkQueue, detail: WorkPoolDetail, now: datetime) -> tuple[Text, ...]:
