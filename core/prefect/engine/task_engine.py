@@ -3,7 +3,14 @@
 The engine builds the `TaskRun` and its states locally (Pending -> Running -> Completed or
 Failed; AwaitingRetry -> Retrying between attempts), keeps the run's computed fields up to
 date (start/end time, run count, total run time, current state) and hands each new state to
-the reporter, which sends them to the API in batches. Nothing here waits for the API.
+the reporter, which sends them to the API in batches. Nothing here waits for the API,
+with one exception: a task run whose tags carry a concurrency limit (v1, by tag; looked
+up before each attempt) proposes its Running through the server's `set_state`, because
+only the server's rules hand out the slots. The run and its states so far are flushed, so
+the server knows the run; a WAIT (the tag is full) is obeyed, and an ABORT or REJECT (a
+tag limited to 0, ...) ends the run Failed without calling the function. The state the
+server wrote keeps its id, so the batched report does not store it twice, and the report
+route gives the slots back when it sees the run leave Running.
 
 `TaskRunEngine` holds the steps; `run_task_sync` and `run_task_async` drive them, the only
 difference being how the function is called and how a retry delay is slept.
@@ -145,8 +152,57 @@ class TaskRunEngine:
         reporter().report(run, state)
         return state
 
-    def begin_attempt(self) -> None:
-        self._set(StateType.RUNNING, "Retrying" if self.retries_done else "Running")
+    def _running_name(self) -> str:
+        return "Retrying" if self.retries_done else "Running"
+
+    def begin_attempt(self) -> bool:
+        """Enter Running; False when the server refused (the run has ended Failed)."""
+        if _known_unlimited(self.task_run):
+            self._set(StateType.RUNNING, self._running_name())
+            return True
+        from prefect.client._loop import run_sync
+
+        return run_sync(self._orchestrated_running())
+
+    async def abegin_attempt(self) -> bool:
+        """`begin_attempt` for a coroutine on any loop."""
+        if _known_unlimited(self.task_run):
+            self._set(StateType.RUNNING, self._running_name())
+            return True
+        from prefect.client._loop import run_async
+
+        return await run_async(self._orchestrated_running())
+
+    async def _orchestrated_running(self) -> bool:
+        """Propose Running through the server's tag concurrency rules (on the API loop)."""
+        from prefect.engine.api import engine_client, reporter
+        from prefect.exceptions import Abort
+        from prefect.schemas.responses import SetStateStatus
+
+        run = self.task_run
+        if not await _any_tag_limited(run):
+            # reads only: a tagged run whose tags carry no limit costs no write round trip
+            self._set(StateType.RUNNING, self._running_name())
+            return True
+        await reporter().drain()
+        while True:
+            details = state_details(flow_run_id=run.flow_run_id, task_run_id=run.id)
+            proposed = new_state(StateType.RUNNING, self._running_name(), details=details)
+            result = await engine_client().set_task_run_state(run.id, proposed)
+            reason = getattr(result.details, "reason", None)
+            if result.status == SetStateStatus.WAIT:
+                delay = getattr(result.details, "delay_seconds", 0) or 0
+                self._logger().info("Waiting %ss to run: %s", delay, reason or "")
+                await asyncio.sleep(delay)
+                continue
+            if result.status == SetStateStatus.ACCEPT and result.state is not None:
+                self._apply(result.state)
+                return True
+            # refused (a tag limited to 0, a flow run that is not running, ...): not run
+            message = f"Task run was not started: {reason or result.status.value}"
+            self._logger().error("%s", message)
+            self._apply(failed_state(Abort(message), "Task", self._details()))
+            return False
 
     def succeed(self, value: Any) -> None:
         run = self.task_run
@@ -203,6 +259,63 @@ class TaskRunEngine:
         if return_type == "state":
             return state
         return get_state_result(state)
+
+
+# Which tags had no v1 limit when last looked up, per flow run: the tasks of one flow
+# usually share their tags, and a lookup per task cost more than the task's own
+# bookkeeping (about 12 ms against 2 on the embedded store). Entries live this many
+# seconds, so a limit created while a flow runs applies to its tasks soon after; outside
+# a flow run nothing is remembered.
+TAG_LIMIT_LOOKUP_TTL = 5.0
+_unlimited_tags: dict[tuple[uuid.UUID, str], float] = {}
+
+
+def _known_unlimited(run: TaskRun) -> bool:
+    """Whether none of the run's tags had a limit at a recent lookup (no tags: True)."""
+    if not run.tags:
+        return True
+    if run.flow_run_id is None:
+        return False
+    moment = time.monotonic()
+    for tag in run.tags:
+        seen = _unlimited_tags.get((run.flow_run_id, tag))
+        if seen is None or moment - seen > TAG_LIMIT_LOOKUP_TTL:
+            return False
+    return True
+
+
+async def _any_tag_limited(run: TaskRun) -> bool:
+    """Whether any of the run's tags has a v1 concurrency limit now (on the API loop).
+
+    A limit created between this look and the Running that follows is not seen by this
+    attempt: the window is one round trip (or `TAG_LIMIT_LOOKUP_TTL` within a flow run).
+    """
+    from prefect.engine.api import engine_client
+    from prefect.exceptions import ObjectNotFound
+
+    client = engine_client()
+
+    async def limited(tag: str) -> bool:
+        try:
+            await client.read_concurrency_limit_by_tag(tag)
+        except ObjectNotFound:
+            return False
+        return True
+
+    found = await asyncio.gather(*(limited(tag) for tag in run.tags))
+    if run.flow_run_id is not None:
+        moment = time.monotonic()
+        if len(_unlimited_tags) > 10_000:
+            # runs come and go: forget what has expired rather than grow without end
+            for key, seen in list(_unlimited_tags.items()):
+                if moment - seen > TAG_LIMIT_LOOKUP_TTL:
+                    del _unlimited_tags[key]
+        for tag, is_limited in zip(run.tags, found, strict=True):
+            if is_limited:
+                _unlimited_tags.pop((run.flow_run_id, tag), None)
+            else:
+                _unlimited_tags[(run.flow_run_id, tag)] = moment
+    return any(found)
 
 
 def _state_repr(state: State) -> str:
@@ -304,7 +417,8 @@ def run_task_sync(
         engine = _prepare(task, args, kwargs, flow_ctx)
     call_args, call_kwargs = parameters_to_args_kwargs(task.fn, engine.parameters)
     while True:
-        engine.begin_attempt()
+        if not engine.begin_attempt():
+            break
         token = _task_run_ctx.set(engine.context)
         try:
             if task.timeout_seconds:
@@ -345,7 +459,8 @@ async def run_task_async(
         engine = _prepare(task, args, kwargs, flow_ctx)
     call_args, call_kwargs = parameters_to_args_kwargs(task.fn, engine.parameters)
     while True:
-        engine.begin_attempt()
+        if not await engine.abegin_attempt():
+            break
         token = _task_run_ctx.set(engine.context)
         try:
             if task.timeout_seconds:

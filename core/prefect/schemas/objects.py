@@ -53,6 +53,8 @@ class StateDetails(PrefectBaseModel):
     transition_id: uuid.UUID | None = None
     task_parameters_id: uuid.UUID | None = None
     traceparent: str | None = None
+    # the lease on the deployment's concurrency slot that this run holds (server-managed)
+    deployment_concurrency_lease_id: uuid.UUID | None = None
 
 
 class State(ObjectBaseModel):

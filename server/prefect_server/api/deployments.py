@@ -23,13 +23,16 @@ from prefect.schemas.deployments import (
     GetScheduledFlowRunsForDeploymentsRequest,
 )
 from prefect.schemas.objects import FlowRun
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from prefect_server.api import convert
 from prefect_server.api.dependencies import get_db, not_found
 from prefect_server.api.deployment_schedules import router as schedules_router
 from prefect_server.api.pagination import page_count, page_request
 from prefect_server.database.engine import Database
+from prefect_server.database.orm_concurrency import ConcurrencyLimitV2 as LimitRow
 from prefect_server.database.orm_deployments import Deployment as DeploymentRow
+from prefect_server.models import concurrency_limits_v2 as limits
 from prefect_server.models import deployment_flow_runs as run_models
 from prefect_server.models import deployments as models
 from prefect_server.models.deployment_parameters import (
@@ -42,8 +45,24 @@ from prefect_server.models.work_pools import WorkPoolNotFound
 router = APIRouter(prefix="/deployments", tags=["Deployments"])
 
 
-def deployment(row: DeploymentRow) -> Deployment:
-    return Deployment.model_validate(row, from_attributes=True)
+def deployment(row: DeploymentRow, limit: LimitRow | None = None) -> Deployment:
+    """The wire shape; `limit` is the v2 limit enforcing its `concurrency_limit`, if any."""
+    result = Deployment.model_validate(row, from_attributes=True)
+    if limit is not None:
+        # as in Prefect 3, the limit object is the truth (it may be resized directly)
+        shown = limits.as_response(limit, now())
+        result.global_concurrency_limit = shown.model_dump(mode="json")
+        result.concurrency_limit = shown.limit
+    return result
+
+
+async def deployments(session: AsyncSession, rows: list[DeploymentRow]) -> list[Deployment]:
+    found = await models.concurrency_limits_of(session, rows)
+    return [deployment(row, found.get(row.id)) for row in rows]
+
+
+async def one(session: AsyncSession, row: DeploymentRow) -> Deployment:
+    return (await deployments(session, [row]))[0]
 
 
 def _raise(status_code: int, detail: str) -> NoReturn:
@@ -65,12 +84,12 @@ def bad_input(action: str) -> Iterator[None]:
         _raise(422, str(exc))
 
 
-async def _read(db: Database, deployment_id: uuid.UUID) -> DeploymentRow:
+async def _read(db: Database, deployment_id: uuid.UUID) -> Deployment:
     async with db.read() as session:
         row = await models.read_deployment(session, deployment_id)
-    if row is None:
-        not_found("Deployment")
-    return row
+        if row is None:
+            not_found("Deployment")
+        return await one(session, row)
 
 
 @router.post("/", status_code=status.HTTP_201_CREATED)
@@ -81,7 +100,7 @@ async def create_deployment(
     with bad_input("creating deployment"):
         async with db.write() as session:
             row, created = await models.upsert_deployment(session, body, now())
-            result = deployment(row)
+            result = await one(session, row)
     if not created:
         response.status_code = status.HTTP_200_OK
     return result
@@ -89,7 +108,7 @@ async def create_deployment(
 
 @router.get("/{id}")
 async def read_deployment(id: uuid.UUID, db: Database = Depends(get_db)) -> Deployment:
-    return deployment(await _read(db, id))
+    return await _read(db, id)
 
 
 # `:path`: a flow name may hold "/", a deployment name may not, so the last "/" splits them
@@ -100,9 +119,9 @@ async def read_deployment_by_name(names: str, db: Database = Depends(get_db)) ->
         not_found("Deployment")
     async with db.read() as session:
         row = await models.read_deployment_by_name(session, flow_name, name)
-    if row is None:
-        not_found("Deployment")
-    return deployment(row)
+        if row is None:
+            not_found("Deployment")
+        return await one(session, row)
 
 
 @router.patch("/{id}", status_code=status.HTTP_204_NO_CONTENT)
@@ -132,7 +151,7 @@ async def read_deployments(
 ) -> list[Deployment]:
     async with db.read() as session:
         rows = await models.read_deployments(session, body)
-        return [deployment(row) for row in rows]
+        return await deployments(session, rows)
 
 
 @router.post("/count")
@@ -153,7 +172,7 @@ async def paginate_deployments(
     async with db.read() as session:
         count = await models.count_deployments(session, request)
         rows = await models.read_deployments(session, request)
-        results = [deployment(row) for row in rows]
+        results = await deployments(session, rows)
     return DeploymentPaginationResponse(
         results=results,
         count=count,

@@ -21,7 +21,10 @@ from prefect_server.api.pagination import page_count, page_request
 from prefect_server.database.engine import Database
 from prefect_server.models import task_run_reports
 from prefect_server.models import task_runs as models
-from prefect_server.orchestration.concurrency_rules import propose_task_state
+from prefect_server.orchestration.concurrency_rules import (
+    propose_task_state,
+    release_reported_slots,
+)
 
 router = APIRouter(prefix="/task_runs", tags=["Task Runs"])
 
@@ -47,6 +50,8 @@ async def report_task_runs(
 ) -> dict[str, int]:
     async with db.write() as session:
         runs, states = await task_run_reports.store_reports(session, reports)
+        # runs with tags took their slots through set_state; leaving Running is reported here
+        await release_reported_slots(session, reports)
     return {"task_runs": runs, "states": states}
 
 

@@ -3,6 +3,10 @@
 Every change that can move a deployment's plan (its schedules, parameters, queue, paused
 flag, ...) replaces its future auto-scheduled runs in the same transaction, so the runs a
 worker sees always match the deployment as it now stands.
+
+A deployment's `concurrency_limit` lives, as in Prefect 3, in a v2 global concurrency
+limit named `deployment:{id}`, created, changed and deleted with it; the orchestration
+rules in `orchestration.deployment_concurrency` take and give back its slots.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
+from prefect.schemas.concurrency import ConcurrencyLimitV2Create, ConcurrencyLimitV2Update
 from prefect.schemas.deployments import (
     DeploymentBulkDeleteRequest,
     DeploymentCountRequest,
@@ -26,7 +31,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from prefect_server.database import orm
 from prefect_server.database.dialects import dialect_of
 from prefect_server.database.filters_deployments import deployment_order, deployments_where
+from prefect_server.database.orm_concurrency import ConcurrencyLimitV2 as LimitRow
 from prefect_server.database.orm_deployments import Deployment, DeploymentSchedule
+from prefect_server.models import concurrency_limits_v2 as limits
 from prefect_server.models.deployment_parameters import validate_parameters
 from prefect_server.models.deployment_schedules import sync_schedules
 from prefect_server.models.scheduled_runs import delete_future_auto_scheduled_runs, reschedule
@@ -132,6 +139,52 @@ def _column_values(data: dict[str, Any], concurrency_options: Any) -> dict[str, 
     return values
 
 
+def limit_name(deployment_id: uuid.UUID) -> str:
+    """The v2 limit that enforces a deployment's `concurrency_limit` (Prefect 3's name)."""
+    return f"deployment:{deployment_id}"
+
+
+async def _sync_concurrency_limit(
+    session: AsyncSession, row: Deployment, sent: dict[str, Any], now: datetime
+) -> None:
+    """Keep the deployment's v2 limit in step with a `concurrency_limit` that was sent:
+    a number creates or resizes it, null deletes it (slots held by running flows are
+    then simply not counted any more, as when a v2 limit is deleted)."""
+    if "concurrency_limit" not in sent:
+        return
+    wanted: int | None = sent["concurrency_limit"]
+    name = limit_name(row.id)
+    existing = await limits.read_limit(session, name, lock=True)
+    if wanted is None:
+        if existing is not None:
+            await limits.delete_limit(session, existing)
+        row.global_concurrency_limit_id = None
+        return
+    if existing is None:
+        existing = await limits.create_limit(
+            session, ConcurrencyLimitV2Create(name=name, limit=wanted), now
+        )
+    elif existing.limit != wanted:
+        await limits.update_limit(session, existing, ConcurrencyLimitV2Update(limit=wanted), now)
+    row.global_concurrency_limit_id = existing.id
+
+
+async def concurrency_limits_of(
+    session: AsyncSession, rows: list[Deployment]
+) -> dict[uuid.UUID, LimitRow]:
+    """The v2 limits these deployments point at, by deployment id, in one query."""
+    wanted = {r.id: r.global_concurrency_limit_id for r in rows if r.global_concurrency_limit_id}
+    if not wanted:
+        return {}
+    stmt = (
+        sa.select(LimitRow)
+        .where(LimitRow.id.in_(set(wanted.values())))
+        .execution_options(populate_existing=True)
+    )
+    found = {limit.id: limit for limit in (await session.execute(stmt)).scalars()}
+    return {dep: found[lim] for dep, lim in wanted.items() if lim in found}
+
+
 async def _by_flow_and_name(
     session: AsyncSession, flow_id: uuid.UUID, name: str
 ) -> Deployment | None:
@@ -174,6 +227,7 @@ async def upsert_deployment(
     if created or "work_pool_name" in sent or "work_queue_name" in sent:
         await _place_in_queue(session, row, create.work_pool_name, create.work_queue_name)
     await session.flush()
+    await _sync_concurrency_limit(session, row, sent, now)
     await sync_schedules(session, row.id, create.schedules)
     await reschedule(session, [row.id], now)
     fresh = await read_deployment(session, row.id)
@@ -220,6 +274,7 @@ async def update_deployment(
             queue = row.work_queue_name
         await _place_in_queue(session, row, pool, queue)
     await session.flush()
+    await _sync_concurrency_limit(session, row, sent, now)
     if update.schedules is not None:
         await sync_schedules(session, row.id, update.schedules)
     if _RUN_FIELDS & sent.keys():
@@ -246,6 +301,11 @@ async def _delete(session: AsyncSession, ids: list[uuid.UUID], now: datetime) ->
         )
     await session.execute(
         sa.delete(Deployment).where(Deployment.id.in_(ids)),
+        execution_options={"synchronize_session": False},
+    )
+    # leases on the deleted limits stay behind and expire harmlessly
+    await session.execute(
+        sa.delete(LimitRow).where(LimitRow.name.in_([limit_name(i) for i in ids])),
         execution_options={"synchronize_session": False},
     )
 

@@ -26,6 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from prefect_server.database import orm
 from prefect_server.database.dialects import insert
 from prefect_server.database.orm_deployments import Deployment, DeploymentSchedule
+from prefect_server.events.scheduled import runs_scheduled
 from prefect_server.models.flow_runs import delete_runs_cascade
 from prefect_server.models.names import generate_run_name
 
@@ -180,6 +181,8 @@ async def _insert_new(session: AsyncSession, rows: list[dict[str, Any]], now: da
     states = [_state_row(row, now) for row in fresh if row["id"] in inserted]
     if states:
         await session.execute(sa.insert(orm.FlowRunState), states)
+        # the Scheduled event a run created through the API gets, in one INSERT per batch
+        await runs_scheduled(session, fresh, states)
     return len(states)
 
 

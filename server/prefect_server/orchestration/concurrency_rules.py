@@ -26,7 +26,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Protocol
 
-from prefect.schemas.actions import StateCreate
+from prefect.schemas.actions import StateCreate, TaskRunReport
 from prefect.schemas.objects import State, StateType
 from prefect.schemas.responses import OrchestrationResult, SetStateStatus
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -194,6 +194,42 @@ async def propose_task_state(
     return result
 
 
+async def release_reported_slots(session: AsyncSession, reports: Sequence[TaskRunReport]) -> int:
+    """Task runs reported (`POST /task_runs/report`) in a state other than Running or
+    Cancelling give back their tag slots; how many slots were freed.
+
+    The engine proposes Running through `set_state` for runs with tags, so that is where
+    their slots are taken; their later states come in batches and never meet the rules
+    above, so without this the slots of every such run would stay taken. One locked read
+    of the tags' limits per batch, none when no reported run that has left Running has
+    tags. Freeing a slot the run does not hold changes nothing, so a report repeated by a
+    retrying client frees nothing twice.
+    """
+    latest: dict[str, tuple[StateType | None, list[str]]] = {}
+    for report in reports:
+        run = report.task_run
+        # as in `store_reports`, a later report of the same run in one batch wins
+        kind = run.state.type if run.state is not None else run.state_type
+        latest[str(run.id)] = (kind, list(run.tags or []))
+    leaving = {
+        run_id: set(tags)
+        for run_id, (kind, tags) in latest.items()
+        if tags and kind is not None and kind not in _HOLDING
+    }
+    if not leaving:
+        return 0
+    wanted = set().union(*leaving.values())
+    freed = 0
+    for row in await tag_limits.limits_for_tags(session, wanted):
+        held = [str(s) for s in row.active_slots]
+        kept = [s for s in held if row.tag not in leaving.get(s, ())]
+        if len(kept) != len(held):
+            freed += len(held) - len(kept)
+            row.active_slots = kept
+    await session.flush()
+    return freed
+
+
 __all__ = [
     "TAG_SLOT_WAIT_SECONDS",
     "TASK_CONCURRENCY_RULES",
@@ -201,4 +237,5 @@ __all__ = [
     "SecureTaskConcurrencySlots",
     "TaskRunConcurrencyRule",
     "propose_task_state",
+    "release_reported_slots",
 ]

@@ -30,7 +30,8 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from prefect_server.database import orm
 from prefect_server.events.emit import state_changed
-from prefect_server.orchestration.policy import decide
+from prefect_server.orchestration import deployment_concurrency
+from prefect_server.orchestration.policy import decide, policy_for
 from prefect_server.orchestration.rules import (
     Decision,
     EnclosingFlowRun,
@@ -185,7 +186,14 @@ async def propose_state(
     """
     proposal = await _proposal(session, run, create, at or now())
     initial = proposal.initial
-    decision = decide(proposal, force=force, policy=policy)
+    chain = policy if policy is not None and not force else policy_for(proposal, force=force)
+    slot: deployment_concurrency.DeploymentSlot | None = None
+    if isinstance(run, orm.FlowRun):
+        # deployment concurrency reads the store, so it joins the chain here (last)
+        slot = await deployment_concurrency.prepare(session, run, proposal, force=force)
+        if slot.rule is not None:
+            chain = (*chain, slot.rule)
+    decision = decide(proposal, policy=chain)
     if decision.status == SetStateStatus.REJECT and decision.state is not None:
         # the rules moved the run elsewhere (e.g. AwaitingRetry instead of Failed)
         instead = _stored(run, decision.state, initial)
@@ -193,6 +201,8 @@ async def propose_state(
         row = write_state(session, run, initial, instead)
         await session.flush()
         await state_changed(session, run, initial, instead)
+        if isinstance(run, orm.FlowRun) and slot is not None:
+            await deployment_concurrency.after(session, run, initial, instead, slot, proposal.now)
         return OrchestrationResult(
             state=state_from_row(row), status=decision.status, details=_details(decision)
         )
@@ -208,6 +218,10 @@ async def propose_state(
     row = write_state(session, run, initial, proposal.proposed)
     await session.flush()
     await state_changed(session, run, initial, proposal.proposed)
+    if isinstance(run, orm.FlowRun) and slot is not None:
+        await deployment_concurrency.after(
+            session, run, initial, proposal.proposed, slot, proposal.now
+        )
     return OrchestrationResult(
         state=state_from_row(row), status=SetStateStatus.ACCEPT, details=StateAcceptDetails()
     )
