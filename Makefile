@@ -39,6 +39,7 @@ format: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python tests/bench/run_bench.py $(BENCH_ARGS)
 	$(BIN)/python tests/bench/bench_api.py $(BENCH_API_ARGS)
+	$(BIN)/python tests/bench/bench_cli.py $(BENCH_CLI_ARGS)
 
 screenshots: $(STAMP)
 	$(BIN)/python scripts/screenshots.py

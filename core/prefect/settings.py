@@ -143,6 +143,12 @@ _DEFS: list[Setting] = [
         "Seconds a statement may wait for a database lock.",
     ),
     Setting(
+        "PREFECT_SERVER_API_EXACT_COUNT_LIMIT",
+        int,
+        lambda s: 10_000,
+        "Run counts are exact up to this many; past it PostgreSQL estimates (0: always exact).",
+    ),
+    Setting(
         "PREFECT_LOGGING_LEVEL", _to_level, lambda s: "INFO", "Level of the `prefect` loggers."
     ),
     Setting(
@@ -288,7 +294,9 @@ _DEFS += [
         lambda s: 7 * 86400.0,
         "Seconds events are kept.",
     ),
-    *_service("EVENT_PERSISTER", 1.0, "event persister (writes received events)"),
+    # accepted so that Prefect profiles that set them load; events are written as they
+    # arrive (POST /events, /events/in), so there is no persister loop to tune
+    *_service("EVENT_PERSISTER", 1.0, "event persister (none here: events are written on receipt)"),
 ]
 
 
@@ -325,6 +333,7 @@ class Settings:
     server_api_auth_string: str | None
     server_database_connection_url: str
     server_database_timeout: float
+    server_api_exact_count_limit: int
     logging_level: str
     logging_to_api_enabled: bool
     logging_log_prints: bool

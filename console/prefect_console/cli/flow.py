@@ -27,21 +27,6 @@ def ls(
 
         print_json([flow.to_json_dict() for flow in flows])
         return
-    from rich.table import Table
+    from prefect_console.cli._tables import print_flows_table
 
-    from prefect_console.cli._output import console
-    from prefect_console.ops import present
-
-    out = console()
-    if not flows:
-        out.print("No flows found.")
-        return
-    table = Table(title="Flows", box=None, header_style="bold", pad_edge=False)
-    table.add_column("ID", no_wrap=True, min_width=36)
-    table.add_column("Name", overflow="ellipsis", no_wrap=True)
-    table.add_column("Created", no_wrap=True)
-    for flow in flows:
-        table.add_row(
-            str(flow.id), present.sanitize_cell(flow.name), present.format_time(flow.created)
-        )
-    out.print(table)
+    print_flows_table(flows)

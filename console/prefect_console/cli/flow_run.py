@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from prefect_console.cli._options import Output, OutputFormat
+from prefect_console.cli._tables import print_runs_table, state_text
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -57,53 +58,7 @@ def ls(
 
         print_json([run.to_json_dict() for run in runs])
         return
-    _print_runs_table(runs, names)
-
-
-def _print_runs_table(runs: list[FlowRun], names: dict[uuid.UUID, str]) -> None:
-    from prefect._time import now
-    from rich.table import Table
-
-    from prefect_console.cli._output import console
-    from prefect_console.ops import present
-
-    out = console()
-    if not runs:
-        out.print("No flow runs found.")
-        return
-    moment = now()
-    # the full ID (36 columns) stays whole; below 100 columns the duration gives way
-    wide = out.width >= 100
-    table = Table(
-        title="Flow Runs", box=None, header_style="bold", pad_edge=False, collapse_padding=True
-    )
-    table.add_column("ID", no_wrap=True, min_width=36)
-    table.add_column("Flow", overflow="ellipsis", no_wrap=True, min_width=4)
-    table.add_column("Name", overflow="ellipsis", no_wrap=True, min_width=8)
-    table.add_column("State", no_wrap=True, min_width=9)
-    table.add_column("Start", no_wrap=True, min_width=11)
-    if wide:
-        table.add_column("Duration", no_wrap=True, justify="right", min_width=8)
-    for run in runs:
-        cells: list[str | Text] = [
-            str(run.id),
-            present.sanitize_cell(names.get(run.flow_id, "?")),
-            present.sanitize_cell(run.name),
-            _state_text(run),
-            present.short_time(run.start_time or run.expected_start_time, moment),
-        ]
-        if wide:
-            cells.append(present.format_duration(present.run_duration(run, moment)))
-        table.add_row(*cells)
-    out.print(table)
-
-
-def _state_text(run: FlowRun | TaskRun) -> Text:
-    from rich.text import Text
-
-    from prefect_console.ops import present
-
-    return Text(present.state_word(run), style=present.state_colour(present.state_type_of(run)))
+    print_runs_table(runs, names)
 
 
 @app.command("inspect")
@@ -147,7 +102,7 @@ def _print_detail(detail: FlowRunDetail) -> None:
         ("ID", str(run.id)),
         ("Name", present.sanitize_cell(run.name)),
         ("Flow", present.sanitize_cell(detail.flow_name)),
-        ("State", _state_text(run)),
+        ("State", state_text(run)),
         ("Message", present.sanitize_cell(message) or "-"),
         ("Start", present.format_time(run.start_time, None)),
         ("End", present.format_time(run.end_time, None)),
@@ -178,7 +133,7 @@ def _task_table(task_runs: list[TaskRun], moment: datetime) -> Table:
     for task_run in task_runs:
         table.add_row(
             present.sanitize_cell(task_run.name),
-            _state_text(task_run),
+            state_text(task_run),
             present.format_time(task_run.start_time, moment),
             present.format_duration(present.run_duration(task_run, moment)),
         )

@@ -2,7 +2,9 @@
 
 Startup is kept lean on purpose (`prefect --help` is typed often): this module and the
 group modules import only typer; clients, models, tables and the TUI are imported inside
-the commands that use them.
+the commands that use them. The executable enters through `_entry`, which answers
+`version`, `flow ls` and `flow-run ls` (against an HTTP API) before typer is imported
+(`_fast`, `_fast_ls`) and hands every other command line to `main` here.
 """
 
 from __future__ import annotations
@@ -60,26 +62,9 @@ def version(
     output: Output = None,
 ) -> None:
     """Show the version, the API in use (a URL or the embedded store) and its database."""
-    from prefect.settings import get_current_settings
+    from prefect_console.cli._fast import print_version
 
-    from prefect_console.ops.system import active_profile, version_info
-
-    settings = get_current_settings()
-    info = version_info(settings, active_profile(settings))
-    if output is not None:
-        from prefect_console.cli._output import print_json
-
-        print_json(info.as_dict())
-        return
-    rows = [
-        ("Version", info.version),
-        ("API URL", info.api_url),
-        ("Database", info.database),
-        ("Profile", info.profile),
-        ("Python version", info.python),
-        ("OS/Arch", info.platform),
-    ]
-    sys.stdout.write("".join(f"{label + ':':<16}{value}\n" for label, value in rows))
+    print_version(json=output is not None)
 
 
 @app.command("ui")

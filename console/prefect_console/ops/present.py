@@ -8,10 +8,38 @@ the operator's own palette.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import Protocol
 
-if TYPE_CHECKING:
-    from prefect.schemas.objects import FlowRun, TaskRun
+
+class _Valued(Protocol):
+    @property
+    def value(self) -> str: ...
+
+
+class _StateLike(Protocol):
+    @property
+    def name(self) -> str | None: ...
+    @property
+    def type(self) -> _Valued: ...
+
+
+class RunLike(Protocol):
+    """What these helpers read of a run: a FlowRun or TaskRun model, or the CLI's plain
+    rows decoded from JSON (`prefect_console.cli._fast_ls`)."""
+
+    @property
+    def state_name(self) -> str | None: ...
+    @property
+    def state(self) -> _StateLike | None: ...
+    @property
+    def state_type(self) -> _Valued | None: ...
+    @property
+    def start_time(self) -> datetime | None: ...
+    @property
+    def end_time(self) -> datetime | None: ...
+    @property
+    def total_run_time(self) -> timedelta: ...
+
 
 STATE_COLOURS: dict[str, str] = {
     "SCHEDULED": "yellow",
@@ -30,7 +58,7 @@ def state_colour(state_type: str | None) -> str:
     return STATE_COLOURS.get(state_type or "", "default")
 
 
-def state_word(run: FlowRun | TaskRun) -> str:
+def state_word(run: RunLike) -> str:
     if run.state_name:
         return run.state_name
     if run.state is not None and run.state.name:
@@ -38,13 +66,13 @@ def state_word(run: FlowRun | TaskRun) -> str:
     return run.state_type.value.title() if run.state_type else "-"
 
 
-def state_type_of(run: FlowRun | TaskRun) -> str | None:
+def state_type_of(run: RunLike) -> str | None:
     if run.state_type is not None:
         return run.state_type.value
     return run.state.type.value if run.state is not None else None
 
 
-def run_duration(run: FlowRun | TaskRun, now: datetime) -> timedelta | None:
+def run_duration(run: RunLike, now: datetime) -> timedelta | None:
     """Wall time of a run: to its end, or to `now` while it is still going."""
     if run.start_time is None:
         return None
