@@ -9,6 +9,13 @@ For each target a server process is started on a fresh SQLite file, then:
   create 8      the same with eight clients at once, and the error count
   walk 8        eight clients creating runs and walking them Pending > Running > Completed
   filter p50/95 `POST /flow_runs/filter` limit 200, newest first, after --filter-runs runs
+For each write phase it also prints the CPU the server's process tree spent per request
+and the CPU the client process spent (% of one core), and the load average: on a shared
+two-core machine these say more than requests per second alone.
+
+The writers use a lean HTTP/1.1 client (`lean_writers.py`); `--httpx` measures with the
+httpx writers of `writers.py` instead, as the first version of this benchmark did (its
+client cost as much CPU per request as the server).
 Prints figures; asserts nothing about time.
 """
 
@@ -25,12 +32,41 @@ import tempfile
 import time
 import urllib.request
 from pathlib import Path
+from typing import Any
 
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from tests.bench.writers import ensure_flow, run_writers
+from tests.bench.lean_writers import run_lean_writers
+from tests.bench.writers import WriterFigures, ensure_flow, run_writers
+
+
+def _tree_cpu(root: int) -> float:
+    """CPU seconds (user + system) spent so far by process `root` and its descendants."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    parents: dict[int, int] = {}
+    spent: dict[int, float] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        pid = int(entry.name)
+        parents[pid] = int(fields[1])
+        spent[pid] = (int(fields[11]) + int(fields[12])) / ticks
+    total, todo = 0.0, [root]
+    while todo:
+        pid = todo.pop()
+        total += spent.get(pid, 0.0)
+        todo.extend(child for child, parent in parents.items() if parent == pid)
+    return total
+
+
+def _load() -> str:
+    return " ".join(Path("/proc/loadavg").read_text().split()[:3])
 
 
 def _free_port() -> int:
@@ -91,7 +127,7 @@ async def _fill(api_url: str, runs: int) -> None:
     missing = max(0, runs - have)
     if missing:
         per_client = -(-missing // 8)
-        await run_writers(
+        await run_lean_writers(
             api_url, clients=8, seconds=3600, walk_states=False, runs_per_client=per_client
         )
 
@@ -112,20 +148,37 @@ async def _filter_latency(api_url: str, samples: int) -> tuple[float, float]:
     return statistics.median(times), times[int(len(times) * 0.95) - 1]
 
 
+def _phase(
+    server: Server, args: argparse.Namespace, out: dict[str, float], key: str, **kwargs: Any
+) -> WriterFigures:
+    """One write phase; records the server's and the client's CPU beside its figures."""
+    writers = run_writers if args.httpx else run_lean_writers
+    server_before, client_before = _tree_cpu(server.proc.pid), time.process_time()
+    figures, elapsed = asyncio.run(writers(server.api_url, seconds=args.seconds, **kwargs))
+    server_cpu = _tree_cpu(server.proc.pid) - server_before
+    client_cpu = time.process_time() - client_before
+    out[f"{key}_server_ms"] = 1000 * server_cpu / max(1, figures.requests)
+    out[f"{key}_client_pct"] = 100 * client_cpu / elapsed
+    print(f"[{server.label}] {key}: {figures.requests / elapsed:.0f} requests/s, load {_load()}")
+    return figures
+
+
 def measure(server: Server, args: argparse.Namespace) -> dict[str, float]:
     out: dict[str, float] = {}
-    one, t1 = asyncio.run(
-        run_writers(server.api_url, clients=1, seconds=args.seconds, walk_states=False)
-    )
+    t0 = time.monotonic()
+    one = _phase(server, args, out, "create_1", clients=1, walk_states=False)
+    t1 = time.monotonic() - t0
     out["create_1_runs_s"] = one.runs_created / t1
     out["create_1_errors"] = one.errors
-    eight, t8 = asyncio.run(
-        run_writers(server.api_url, clients=8, seconds=args.seconds, walk_states=False)
-    )
+    t0 = time.monotonic()
+    eight = _phase(server, args, out, "create_8", clients=8, walk_states=False)
+    t8 = time.monotonic() - t0
     out["create_8_runs_s"] = eight.runs_created / t8
     out["create_8_errors"] = eight.errors
     out["create_8_error_pct"] = 100.0 * eight.errors / max(1, eight.requests)
-    walk, tw = asyncio.run(run_writers(server.api_url, clients=8, seconds=args.seconds))
+    t0 = time.monotonic()
+    walk = _phase(server, args, out, "walk_8", clients=8)
+    tw = time.monotonic() - t0
     out["walk_8_runs_s"] = walk.runs_completed / tw
     out["walk_8_errors"] = walk.errors
     out["walk_8_error_pct"] = 100.0 * walk.errors / max(1, walk.requests)
@@ -141,10 +194,16 @@ def measure(server: Server, args: argparse.Namespace) -> dict[str, float]:
 ROWS = [
     ("create_flow_run, 1 client (runs/s)", "create_1_runs_s", "{:.0f}"),
     ("  errors", "create_1_errors", "{:.0f}"),
+    ("  server CPU per request (ms)", "create_1_server_ms", "{:.2f}"),
+    ("  client CPU (% of a core)", "create_1_client_pct", "{:.0f}"),
     ("create_flow_run, 8 clients (runs/s)", "create_8_runs_s", "{:.0f}"),
     ("  errors (% of requests)", "create_8_error_pct", "{:.1f}"),
+    ("  server CPU per request (ms)", "create_8_server_ms", "{:.2f}"),
+    ("  client CPU (% of a core)", "create_8_client_pct", "{:.0f}"),
     ("create + 2 states, 8 clients (runs/s)", "walk_8_runs_s", "{:.0f}"),
     ("  errors (% of requests)", "walk_8_error_pct", "{:.1f}"),
+    ("  server CPU per request (ms)", "walk_8_server_ms", "{:.2f}"),
+    ("  client CPU (% of a core)", "walk_8_client_pct", "{:.0f}"),
     ("flow_runs/filter limit 200 p50 (ms)", "filter_p50_ms", "{:.1f}"),
     ("flow_runs/filter limit 200 p95 (ms)", "filter_p95_ms", "{:.1f}"),
 ]
@@ -158,6 +217,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=10.0, help="per write phase")
     parser.add_argument("--filter-runs", type=int, default=10_000)
     parser.add_argument("--samples", type=int, default=50)
+    parser.add_argument("--httpx", action="store_true", help="write through httpx clients")
     args = parser.parse_args()
 
     targets = [("ours", sys.executable)]
@@ -175,7 +235,11 @@ def main() -> None:
     for title, key, fmt in ROWS:
         cells = "".join(f"{fmt.format(results[label][key]):>12}" for label, _ in targets)
         print(f"{title:40}{cells}")
-    print(f"(write phases {args.seconds:.0f} s each; filter after {args.filter_runs} runs)")
+    client = "httpx" if args.httpx else "lean"
+    print(
+        f"(write phases {args.seconds:.0f} s each, {client} client; filter after"
+        f" {args.filter_runs} runs; load average at the end {_load()})"
+    )
 
 
 if __name__ == "__main__":

@@ -10,7 +10,9 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from typing import Protocol
 
 import httpx
 
@@ -44,6 +46,44 @@ async def ensure_flow(api_url: str, name: str) -> str:
         return flow_id
 
 
+Call = Callable[[str, dict[str, object]], Awaitable[dict[str, object] | None]]
+
+
+async def workload(
+    call: Call,
+    figures: WriterFigures,
+    flow_id: str,
+    deadline: float,
+    *,
+    walk_states: bool,
+    runs: int | None,
+) -> None:
+    """Create runs (walking each to Completed) through `call` until the deadline or
+    `runs` runs; `call` answers a POST with its JSON, or None when it failed (counted)."""
+    while time.monotonic() < deadline and (runs is None or figures.runs_created < runs):
+        run = await call(
+            "/flow_runs/",
+            {
+                "flow_id": flow_id,
+                "name": f"w-{uuid.uuid4().hex[:10]}",
+                "parameters": {},
+                "state": {"type": "PENDING"},
+            },
+        )
+        if run is None:
+            continue
+        figures.runs_created += 1
+        if not walk_states:
+            continue
+        for state in STATES:
+            answer = await call(f"/flow_runs/{run['id']}/set_state", {"state": {"type": state}})
+            if answer is None or answer.get("status") != "ACCEPT":
+                break
+        else:
+            figures.runs_completed += 1
+            figures.completed_ids.append(str(run["id"]))
+
+
 async def _writer(
     api_url: str, flow_id: str, deadline: float, *, walk_states: bool, runs: int | None
 ) -> WriterFigures:
@@ -68,29 +108,16 @@ async def _writer(
             result: dict[str, object] = response.json()
             return result
 
-        while time.monotonic() < deadline and (runs is None or figures.runs_created < runs):
-            run = await call(
-                "/flow_runs/",
-                {
-                    "flow_id": flow_id,
-                    "name": f"w-{uuid.uuid4().hex[:10]}",
-                    "parameters": {},
-                    "state": {"type": "PENDING"},
-                },
-            )
-            if run is None:
-                continue
-            figures.runs_created += 1
-            if not walk_states:
-                continue
-            for state in STATES:
-                answer = await call(f"/flow_runs/{run['id']}/set_state", {"state": {"type": state}})
-                if answer is None or answer.get("status") != "ACCEPT":
-                    break
-            else:
-                figures.runs_completed += 1
-                figures.completed_ids.append(str(run["id"]))
+        await workload(call, figures, flow_id, deadline, walk_states=walk_states, runs=runs)
     return figures
+
+
+class Writer(Protocol):
+    """One writer's loop: create runs (and walk them) until `deadline` or `runs` runs."""
+
+    def __call__(
+        self, api_url: str, flow_id: str, deadline: float, *, walk_states: bool, runs: int | None
+    ) -> Awaitable[WriterFigures]: ...
 
 
 async def run_writers(
@@ -101,6 +128,7 @@ async def run_writers(
     walk_states: bool = True,
     runs_per_client: int | None = None,
     flow_name: str = "bench-writers",
+    writer: Writer = _writer,
 ) -> tuple[WriterFigures, float]:
     """`clients` writers at once for `seconds` (or `runs_per_client` runs each)."""
     flow_id = await ensure_flow(api_url, flow_name)
@@ -108,7 +136,7 @@ async def run_writers(
     deadline = started + seconds
     results = await asyncio.gather(
         *(
-            _writer(api_url, flow_id, deadline, walk_states=walk_states, runs=runs_per_client)
+            writer(api_url, flow_id, deadline, walk_states=walk_states, runs=runs_per_client)
             for _ in range(clients)
         )
     )
