@@ -51,6 +51,8 @@ class FlowRunContext:
         "parameters",
         "parent_flow_run_id",
         "result_links",
+        "result_settings",
+        "root_flow_run_id",
         "task_runner",
     )
 
@@ -66,6 +68,10 @@ class FlowRunContext:
         self.parameters = parameters
         self.log_prints = log_prints
         self.parent_flow_run_id: Any = None
+        # the top-level run of a tree of subflows; None for a top-level run itself
+        self.root_flow_run_id: Any = None
+        # persistence settings read once for the run (prefect.engine.caching.ResultSettings)
+        self.result_settings: Any = None
         self.logger: logging.LoggerAdapter[logging.Logger] | None = None
         # task_key -> number of calls so far in this run (the next dynamic_key)
         self._dynamic_keys: dict[str, int] = {}

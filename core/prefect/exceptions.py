@@ -14,7 +14,9 @@ PrefectException
 ├── Abort                     the orchestrator aborted a transition
 ├── ProtectedBlockError       a change to a protected (built-in) block type
 ├── ConfigurationError        a bad setting or profile
-└── MissingContextError       a run-context helper called outside a run
+├── MissingContextError       a run-context helper called outside a run
+├── MappingLengthMismatch     task.map() with iterables of different lengths
+└── MappingMissingIterable    task.map() with nothing to map over
 """
 
 from __future__ import annotations
@@ -86,4 +88,12 @@ class ConfigurationError(PrefectException):
 
 
 class MissingContextError(PrefectException, RuntimeError):
+    pass
+
+
+class MappingLengthMismatch(PrefectException, ValueError):
+    pass
+
+
+class MappingMissingIterable(PrefectException, ValueError):
     pass

@@ -14,10 +14,22 @@ Parameters are validated and coerced against the annotations (``x: int`` given "
 with 3); invalid ones end the run Failed and raise `ParameterTypeError`. A flow called
 inside another flow is a subflow: its run is linked to a task run of the parent.
 
-Accepted but not yet acting: `persist_result`, `result_storage`, `result_serializer`,
-`cache_result_in_memory`, `task_runner` (submitted tasks always use a thread pool),
-`on_completion`, `on_failure`, `on_cancellation`, `on_crashed`, `on_running`: they are
-stored so that code written for Prefect 3 runs, without effect for now.
+State hooks run in the flow's process once the run has entered the state, each called as
+`hook(flow, flow_run, state)`: `on_running` (every attempt), `on_completion`, `on_failure`
+(final failure only, not a failure that is retried), `on_crashed`, `on_cancellation`. Pass
+lists to the decorator, or add hooks with the methods of the same names:
+
+    @etl.on_failure
+    def alert(flow, flow_run, state): ...
+
+`task_runner` takes a `ThreadPoolTaskRunner` (instance or class; see
+`prefect.task_runners`); a runner of another kind is kept in `unsupported_options` and the
+tasks run on the default thread pool. `persist_result=True` makes the flow's tasks persist
+their results (and so cache them by the default policy, see `prefect.cache_policies`).
+
+Accepted but not yet acting: persisting the flow's own result, `result_storage` and
+`result_serializer` for it, `cache_result_in_memory`: they are stored so that code written
+for Prefect 3 runs, without effect for now.
 """
 
 from __future__ import annotations
@@ -28,6 +40,7 @@ from typing import Any, Generic, Literal, ParamSpec, TypeVar, overload
 
 P = ParamSpec("P")
 R = TypeVar("R")
+HookT = TypeVar("HookT", bound=Callable[..., Any])
 
 __all__ = ["Flow", "flow"]
 
@@ -49,10 +62,26 @@ class Flow(Generic[P, R]):
         timeout_seconds: float | None = None,
         validate_parameters: bool = True,
         log_prints: bool | None = None,
+        on_completion: list[Callable[..., Any]] | None = None,
+        on_failure: list[Callable[..., Any]] | None = None,
+        on_cancellation: list[Callable[..., Any]] | None = None,
+        on_crashed: list[Callable[..., Any]] | None = None,
+        on_running: list[Callable[..., Any]] | None = None,
+        task_runner: Any = None,
         **unsupported: Any,
     ) -> None:
         if not callable(fn):
             raise TypeError("@flow needs a function")
+        self.task_runner = _task_runner(task_runner)
+        if task_runner is not None and not _is_known_runner(task_runner):
+            unsupported["task_runner"] = task_runner
+        from prefect.engine.hooks import check_hooks
+
+        self.on_completion_hooks = check_hooks("on_completion", on_completion)
+        self.on_failure_hooks = check_hooks("on_failure", on_failure)
+        self.on_cancellation_hooks = check_hooks("on_cancellation", on_cancellation)
+        self.on_crashed_hooks = check_hooks("on_crashed", on_crashed)
+        self.on_running_hooks = check_hooks("on_running", on_running)
         self.fn = fn
         self.name = name or fn.__name__.replace("_", "-").strip("-") or "flow"
         self.version = version
@@ -71,6 +100,33 @@ class Flow(Generic[P, R]):
         self.__qualname__ = getattr(fn, "__qualname__", self.name)
         self.__module__ = getattr(fn, "__module__", __name__)
         self.__wrapped__ = fn
+
+    # -- hooks added with decorators ----------------------------------------------------------
+
+    def on_completion(self, fn: HookT) -> HookT:
+        """Add a hook called when a run of this flow completes (usable as a decorator)."""
+        self.on_completion_hooks.append(fn)
+        return fn
+
+    def on_failure(self, fn: HookT) -> HookT:
+        """Add a hook called when a run of this flow ends Failed."""
+        self.on_failure_hooks.append(fn)
+        return fn
+
+    def on_cancellation(self, fn: HookT) -> HookT:
+        """Add a hook called when a run of this flow ends Cancelled."""
+        self.on_cancellation_hooks.append(fn)
+        return fn
+
+    def on_crashed(self, fn: HookT) -> HookT:
+        """Add a hook called when a run of this flow crashes."""
+        self.on_crashed_hooks.append(fn)
+        return fn
+
+    def on_running(self, fn: HookT) -> HookT:
+        """Add a hook called each time a run of this flow enters Running."""
+        self.on_running_hooks.append(fn)
+        return fn
 
     def resolve_log_prints(self) -> bool:
         if self.log_prints is not None:
@@ -103,9 +159,20 @@ class Flow(Generic[P, R]):
         timeout_seconds: Any = _NOT_SET,
         validate_parameters: bool | None = None,
         log_prints: Any = _NOT_SET,
+        on_completion: list[Callable[..., Any]] | None = None,
+        on_failure: list[Callable[..., Any]] | None = None,
+        on_cancellation: list[Callable[..., Any]] | None = None,
+        on_crashed: list[Callable[..., Any]] | None = None,
+        on_running: list[Callable[..., Any]] | None = None,
+        task_runner: Any = None,
         **unsupported: Any,
     ) -> Flow[P, R]:
         """A copy of this flow with some options changed."""
+
+        def hooks(new: list[Callable[..., Any]] | None, old: list[Callable[..., Any]]) -> Any:
+            # a copy of the list: hooks added to the copy later must not reach the original
+            return list(old) if new is None else new
+
         return Flow(
             self.fn,
             name=name or self.name,
@@ -123,6 +190,12 @@ class Flow(Generic[P, R]):
             if validate_parameters is None
             else validate_parameters,
             log_prints=self.log_prints if log_prints is _NOT_SET else log_prints,
+            on_completion=hooks(on_completion, self.on_completion_hooks),
+            on_failure=hooks(on_failure, self.on_failure_hooks),
+            on_cancellation=hooks(on_cancellation, self.on_cancellation_hooks),
+            on_crashed=hooks(on_crashed, self.on_crashed_hooks),
+            on_running=hooks(on_running, self.on_running_hooks),
+            task_runner=task_runner or self.task_runner.duplicate(),
             **{**self.unsupported_options, **unsupported},
         )
 
@@ -159,6 +232,29 @@ class Flow(Generic[P, R]):
         return f"Flow(name={self.name!r})"
 
 
+def _task_runner(value: Any) -> Any:
+    """The flow's task runner from what `task_runner=` was given (instance, class, None)."""
+    from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
+
+    if value is None:
+        return ThreadPoolTaskRunner()
+    if isinstance(value, type) and issubclass(value, TaskRunner):
+        return value()
+    if isinstance(value, TaskRunner):
+        return value
+    # a runner this SDK does not know (a class from another package): flows written for
+    # Prefect 3 still run, their submitted tasks on the default thread pool
+    return ThreadPoolTaskRunner()
+
+
+def _is_known_runner(value: Any) -> bool:
+    from prefect.task_runners import TaskRunner
+
+    return isinstance(value, TaskRunner) or (
+        isinstance(value, type) and issubclass(value, TaskRunner)
+    )
+
+
 @overload
 def flow(__fn: Callable[P, R]) -> Flow[P, R]: ...
 
@@ -176,6 +272,12 @@ def flow(
     timeout_seconds: float | None = None,
     validate_parameters: bool = True,
     log_prints: bool | None = None,
+    on_completion: list[Callable[..., Any]] | None = None,
+    on_failure: list[Callable[..., Any]] | None = None,
+    on_cancellation: list[Callable[..., Any]] | None = None,
+    on_crashed: list[Callable[..., Any]] | None = None,
+    on_running: list[Callable[..., Any]] | None = None,
+    task_runner: Any = None,
     **unsupported: Any,
 ) -> Callable[[Callable[P, R]], Flow[P, R]]: ...
 

@@ -14,8 +14,8 @@ import asyncio
 import concurrent.futures
 import contextvars
 import uuid
-from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
+from collections.abc import Iterable, Iterator
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from prefect.exceptions import MissingContextError
 
@@ -24,9 +24,14 @@ if TYPE_CHECKING:
     from prefect.schemas.objects import State
     from prefect.tasks import Task
 
-__all__ = ["PrefectFuture", "PrefectFutureList", "wait", "wait_all"]
-
-_MAX_WORKERS = 32
+__all__ = [
+    "DoneAndNotDoneFutures",
+    "PrefectFuture",
+    "PrefectFutureList",
+    "as_completed",
+    "wait",
+    "wait_all",
+]
 
 
 class PrefectFuture:
@@ -83,19 +88,60 @@ class PrefectFutureList(list[PrefectFuture]):
         return [f.result(timeout, raise_on_failure) for f in self]
 
 
-def wait(futures: Iterable[PrefectFuture], timeout: float | None = None) -> None:
-    concurrent.futures.wait([f._future for f in futures], timeout=timeout)
+class DoneAndNotDoneFutures(NamedTuple):
+    """What `wait` returns: the futures that finished, and those still running."""
+
+    done: set[PrefectFuture]
+    not_done: set[PrefectFuture]
+
+
+def wait(futures: Iterable[PrefectFuture], timeout: float | None = None) -> DoneAndNotDoneFutures:
+    """Wait until every future is final or `timeout` seconds pass; returns which are done.
+
+    done, not_done = wait(futures, timeout=5)
+    """
+    by_inner = {f._future: f for f in futures}
+    done, not_done = concurrent.futures.wait(by_inner, timeout=timeout)
+    return DoneAndNotDoneFutures({by_inner[f] for f in done}, {by_inner[f] for f in not_done})
+
+
+def as_completed(
+    futures: Iterable[PrefectFuture], timeout: float | None = None
+) -> Iterator[PrefectFuture]:
+    """Yield each future as its task run becomes final, first finished first.
+
+    Raises `TimeoutError` when `timeout` seconds pass before all are final.
+    """
+    by_inner = {f._future: f for f in futures}
+    for inner in concurrent.futures.as_completed(by_inner, timeout=timeout):
+        yield by_inner[inner]
 
 
 def wait_all(items: Any) -> None:
-    """Wait for every future in `items` (one future or an iterable of them)."""
-    if isinstance(items, PrefectFuture):
-        items.wait()
-        return
-    if isinstance(items, Iterable) and not isinstance(items, str | bytes):
-        for item in items:
-            if isinstance(item, PrefectFuture):
-                item.wait()
+    """Wait for every future in `items` (one future, an `allow_failure(...)` of one, or an
+    iterable of them)."""
+    first_upstream_not_completed(items)
+
+
+def first_upstream_not_completed(items: Any) -> PrefectFuture | None:
+    """Wait for every future in `wait_for` items; the first that did not complete, unless
+    it is wrapped in `allow_failure(...)` (those are waited for, their outcome ignored)."""
+    from prefect.utilities.annotations import allow_failure
+
+    if isinstance(items, PrefectFuture | allow_failure):
+        items = [items]
+    if not isinstance(items, Iterable) or isinstance(items, str | bytes):
+        return None
+    failed: PrefectFuture | None = None
+    for item in items:
+        allowed = isinstance(item, allow_failure)
+        future = item.unwrap() if allowed else item
+        if not isinstance(future, PrefectFuture):
+            continue
+        future.wait()
+        if failed is None and not allowed and not future.state.is_completed():
+            failed = future
+    return failed
 
 
 def submit_task(
@@ -110,16 +156,20 @@ def submit_task(
             f"Task {task.name!r} was submitted outside of a flow run; call it directly or "
             "submit it from inside a flow."
         )
-    if wait_for is not None:
-        wait_all(wait_for)
     engine = _prepare(task, args, kwargs, flow_ctx)
     if flow_ctx.task_runner is None:
         flow_ctx.task_runner = concurrent.futures.ThreadPoolExecutor(
-            max_workers=_MAX_WORKERS, thread_name_prefix=f"{flow_ctx.flow_run.name}-task"
+            max_workers=flow_ctx.flow.task_runner.thread_pool_size(),
+            thread_name_prefix=f"{flow_ctx.flow_run.name}-task",
         )
     context = contextvars.copy_context()
 
     def _run() -> State:
+        # upstreams are waited for here, in the worker, so submitting never blocks the flow
+        if wait_for is not None:
+            upstream = first_upstream_not_completed(wait_for)
+            if upstream is not None:
+                return engine.not_ready(upstream.task_run_id)
         try:
             if task.isasync:
                 state: State = asyncio.run(
@@ -138,29 +188,38 @@ def submit_task(
 def map_task(
     task: Task[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any], wait_for: Any = None
 ) -> PrefectFutureList:
+    """One submitted run per position of the iterable arguments (lists, tuples, ranges,
+    sets, generators, ...); `unmapped(...)` values, strings, bytes, dicts and other
+    non-iterables go whole to every run."""
+    from prefect.exceptions import MappingLengthMismatch, MappingMissingIterable
     from prefect.utilities.annotations import unmapped
     from prefect.utilities.callables import bind_parameters
 
     parameters = bind_parameters(task.fn, args, kwargs)
-    lengths = {
-        len(v)  # type: ignore[arg-type]
-        for v in parameters.values()
-        if isinstance(v, Iterable)
-        and not isinstance(v, str | bytes | dict | unmapped)
-        and hasattr(v, "__len__")
-    }
-    if len(lengths) > 1:
-        raise ValueError(f"Mapped arguments have different lengths: {sorted(lengths)}")
-    count = lengths.pop() if lengths else 0
+    static: dict[str, Any] = {}
+    mapped: dict[str, list[Any]] = {}
+    for name, value in parameters.items():
+        if isinstance(value, unmapped):
+            static[name] = value.value
+        elif isinstance(value, Iterable) and not isinstance(value, str | bytes | dict):
+            # read once: a generator or iterator could not be indexed or read again
+            mapped[name] = list(value)
+        else:
+            static[name] = value
+    if not mapped:
+        raise MappingMissingIterable(
+            f"Task {task.name!r}: map() received no iterable parameters; "
+            "pass at least one iterable."
+        )
+    lengths = {name: len(values) for name, values in mapped.items()}
+    if len(set(lengths.values())) > 1:
+        raise MappingLengthMismatch(
+            f"Task {task.name!r}: map() received iterables of different lengths: "
+            + ", ".join(f"{name}={n}" for name, n in lengths.items())
+        )
+    count = next(iter(lengths.values()))
     futures = PrefectFutureList()
     for i in range(count):
-        call = {}
-        for name, value in parameters.items():
-            if isinstance(value, unmapped):
-                call[name] = value.value
-            elif isinstance(value, Iterable) and not isinstance(value, str | bytes | dict):
-                call[name] = list(value)[i] if not hasattr(value, "__getitem__") else value[i]
-            else:
-                call[name] = value
+        call = {**static, **{name: values[i] for name, values in mapped.items()}}
         futures.append(submit_task(task, (), call, wait_for=wait_for))
     return futures

@@ -15,10 +15,17 @@ Inside a flow run a call is orchestrated in the flow's process (Pending -> Runni
 Completed/Failed, retries) and reported to the API in batches. Outside a flow run the
 function is simply called (Prefect 3 would record a standalone task run; not yet here).
 
-Accepted but not yet acting: `persist_result`, `result_storage`, `result_serializer`,
-`cache_policy`, `cache_key_fn`, `cache_expiration`, `refresh_cache`, `retry_jitter_factor`,
-`on_completion`, `on_failure`: they are stored on the task so that code written for
-Prefect 3 runs, but results are not persisted or cached yet and hooks are not called.
+State hooks are called as `hook(task, task_run, state)` in the task run's context:
+`on_running` (every attempt), `on_completion`, `on_failure` (final failure only, not one
+that is retried). Pass lists to the decorator or add hooks with the methods of the same
+names (`@my_task.on_failure`).
+
+Caching and persistence (`cache_policy`, `cache_key_fn`, `cache_expiration`,
+`refresh_cache`, `persist_result`, `result_storage` as a path, `result_serializer` "pickle"
+or "json", `result_storage_key`): see `prefect.cache_policies`. A cache hit ends the run
+Completed with the name Cached, without calling the function.
+
+Accepted but not yet acting: `retry_jitter_factor`, `cache_result_in_memory`.
 """
 
 from __future__ import annotations
@@ -33,10 +40,36 @@ from prefect.schemas.objects import TaskRunPolicy
 
 P = ParamSpec("P")
 R = TypeVar("R")
+HookT = TypeVar("HookT", bound=Callable[..., Any])
 
-__all__ = ["Task", "task"]
+__all__ = ["Task", "exponential_backoff", "task", "task_input_hash"]
 
 _NOT_SET: Any = object()
+
+
+def exponential_backoff(backoff_factor: float) -> Callable[[int], list[float]]:
+    """Retry delays that double each time, for `retry_delay_seconds`.
+
+    @task(retries=3, retry_delay_seconds=exponential_backoff(backoff_factor=10))
+    def flaky(): ...                    # waits 10 s, 20 s, then 40 s between attempts
+    """
+
+    def delays(retries: int) -> list[float]:
+        # 2**50 seconds is already past any useful delay; keep the list bounded
+        return [backoff_factor * 2**n for n in range(min(retries, 50))]
+
+    return delays
+
+
+def task_input_hash(context: Any, arguments: dict[str, Any]) -> str | None:
+    """A `cache_key_fn` from the task's identity, code and arguments (Prefect 2's helper,
+    kept in Prefect 3): `@task(cache_key_fn=task_input_hash)`. None when the arguments
+    cannot be hashed, which leaves the run uncached."""
+    from prefect.cache_policies import hash_objects
+
+    task = context.task
+    code = getattr(task.fn, "__code__", None)
+    return hash_objects(task.task_key, code.co_code.hex() if code else None, arguments)
 
 
 def _task_key(fn: Callable[..., Any]) -> str:
@@ -65,10 +98,18 @@ class Task(Generic[P, R]):
         timeout_seconds: float | None = None,
         log_prints: bool | None = None,
         task_run_name: str | Callable[..., str] | None = None,
+        on_completion: list[Callable[..., Any]] | None = None,
+        on_failure: list[Callable[..., Any]] | None = None,
+        on_running: list[Callable[..., Any]] | None = None,
         **unsupported: Any,
     ) -> None:
         if not callable(fn):
             raise TypeError("@task needs a function")
+        from prefect.engine.hooks import check_hooks
+
+        self.on_completion_hooks = check_hooks("on_completion", on_completion)
+        self.on_failure_hooks = check_hooks("on_failure", on_failure)
+        self.on_running_hooks = check_hooks("on_running", on_running)
         self.fn = fn
         self.name = name or fn.__name__
         self.description = description or inspect.getdoc(fn)
@@ -82,6 +123,10 @@ class Task(Generic[P, R]):
         self.task_run_name = task_run_name
         # options code written for Prefect 3 may pass; see the module docstring
         self.unsupported_options = unsupported
+        from prefect.engine.caching import TaskCacheOptions
+
+        # caching and result options live among them (with_options passes them on)
+        self.cache_options = TaskCacheOptions(unsupported)
         self.isasync = inspect.iscoroutinefunction(fn)
         self.task_key = _task_key(fn)
         delays = self._delays(0)
@@ -98,6 +143,23 @@ class Task(Generic[P, R]):
         self.__qualname__ = getattr(fn, "__qualname__", self.name)
         self.__module__ = getattr(fn, "__module__", __name__)
         self.__wrapped__ = fn
+
+    # -- hooks added with decorators ----------------------------------------------------------
+
+    def on_completion(self, fn: HookT) -> HookT:
+        """Add a hook called when a run of this task completes (usable as a decorator)."""
+        self.on_completion_hooks.append(fn)
+        return fn
+
+    def on_failure(self, fn: HookT) -> HookT:
+        """Add a hook called when a run of this task ends Failed (after its retries)."""
+        self.on_failure_hooks.append(fn)
+        return fn
+
+    def on_running(self, fn: HookT) -> HookT:
+        """Add a hook called each time a run of this task enters Running."""
+        self.on_running_hooks.append(fn)
+        return fn
 
     # -- options -----------------------------------------------------------------------------
 
@@ -146,12 +208,19 @@ class Task(Generic[P, R]):
         timeout_seconds: Any = _NOT_SET,
         log_prints: Any = _NOT_SET,
         task_run_name: Any = _NOT_SET,
+        on_completion: list[Callable[..., Any]] | None = None,
+        on_failure: list[Callable[..., Any]] | None = None,
+        on_running: list[Callable[..., Any]] | None = None,
         **unsupported: Any,
     ) -> Task[P, R]:
         """A copy of this task with some options changed."""
 
         def pick(new: Any, old: Any) -> Any:
             return old if new is _NOT_SET else new
+
+        def hooks(new: list[Callable[..., Any]] | None, old: list[Callable[..., Any]]) -> Any:
+            # a copy of the list: hooks added to the copy later must not reach the original
+            return list(old) if new is None else new
 
         return Task(
             self.fn,
@@ -165,6 +234,9 @@ class Task(Generic[P, R]):
             timeout_seconds=pick(timeout_seconds, self.timeout_seconds),
             log_prints=pick(log_prints, self.log_prints),
             task_run_name=pick(task_run_name, self.task_run_name),
+            on_completion=hooks(on_completion, self.on_completion_hooks),
+            on_failure=hooks(on_failure, self.on_failure_hooks),
+            on_running=hooks(on_running, self.on_running_hooks),
             **{**self.unsupported_options, **unsupported},
         )
 
@@ -265,6 +337,9 @@ def task(
     timeout_seconds: float | None = None,
     log_prints: bool | None = None,
     task_run_name: str | Callable[..., str] | None = None,
+    on_completion: list[Callable[..., Any]] | None = None,
+    on_failure: list[Callable[..., Any]] | None = None,
+    on_running: list[Callable[..., Any]] | None = None,
     **unsupported: Any,
 ) -> Callable[[Callable[P, R]], Task[P, R]]: ...
 

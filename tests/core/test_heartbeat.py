@@ -12,6 +12,7 @@ import itertools
 import logging
 import time
 import uuid
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -66,8 +67,11 @@ def test_a_running_flow_beats_until_it_ends(reader: Reader) -> None:  # noqa: F8
     # API loop for a while: count a few beats, not one per interval
     assert len(found) >= 3, [e.occurred for e in found]
     assert run.start_time is not None and run.end_time is not None
+    # a beat whose timer fired while the final state was on its way may be stamped a
+    # moment after the run's end time (harmless: only Running runs are judged)
+    in_flight = timedelta(seconds=0.5)
     for event in found:
-        assert run.start_time < event.occurred <= run.end_time
+        assert run.start_time < event.occurred <= run.end_time + in_flight
         assert event.resource.root == {
             "prefect.resource.id": f"prefect.flow-run.{run.id}",
             "prefect.resource.name": seen["name"],

@@ -74,12 +74,11 @@ class FlowRunEngine:
                 self.parameters = validate_parameters(flow.fn, self.parameters)
         except ParameterTypeError as exc:
             self.error = exc
-        self.run_name = (
-            flow.flow_run_name_for(self.parameters)
-            if (flow.flow_run_name is not None and self.error is None)
-            else None
-        )
         self.tags = sorted(current_tags())
+        self.run_id = uuid.uuid4()
+        self.run_name = (
+            self._name_run() if (flow.flow_run_name is not None and self.error is None) else None
+        )
         self.flow_run: FlowRun | None = None
         self.state: State | None = None
         self.retries_done = 0
@@ -87,6 +86,10 @@ class FlowRunEngine:
         self.parent_task_run: TaskRun | None = None
         self._logger: logging.LoggerAdapter[logging.Logger] | None = None
         self.heartbeat = Heartbeat.for_engine(self)
+        from prefect.engine.caching import ResultSettings
+
+        # read here, in the caller's thread, where temporary_settings apply
+        self.result_settings = ResultSettings(flow)
 
     # -- API steps (coroutines run on the API loop) ----------------------------------------
 
@@ -96,7 +99,7 @@ class FlowRunEngine:
 
         client = await api.ensure_engine_client(self.key)
         flow_id = await api.flow_id_for(self.flow.name)
-        run_id = uuid.uuid4()
+        run_id = self.run_id
         if self.parent is not None:
             self.parent_task_run = self._parent_task_run(run_id)
             pending = self.parent_task_run.state
@@ -128,8 +131,10 @@ class FlowRunEngine:
         self.context = FlowRunContext(
             self.flow, self.flow_run, self.parameters, self.flow.resolve_log_prints()
         )
+        self.context.result_settings = self.result_settings
         if self.parent is not None:
             self.context.parent_flow_run_id = self.parent.flow_run.id
+            self.context.root_flow_run_id = self.parent.root_flow_run_id or self.parent.flow_run.id
         self.logger.info(
             "Beginning %s run %r for flow %r",
             "subflow" if self.parent else "flow",
@@ -225,6 +230,64 @@ class FlowRunEngine:
         return cancelled
 
     # -- local steps -----------------------------------------------------------------------
+
+    def _name_run(self) -> str:
+        """The run's name from the flow's template or callable. A callable may read
+        `prefect.runtime.flow_run` (parameters, flow name, tags, id), as Prefect's docs
+        show, so it is called with a context for the run about to be created."""
+        from prefect.schemas.objects import FlowRun
+
+        if not callable(self.flow.flow_run_name):
+            return self.flow.flow_run_name_for(self.parameters)
+        provisional = construct(
+            FlowRun,
+            id=self.run_id,
+            name="",
+            flow_id=uuid.UUID(int=0),
+            parameters=self.parameters,
+            tags=self.tags,
+            flow_version=self.flow.version,
+            expected_start_time=now(),
+        )
+        ctx = FlowRunContext(self.flow, provisional, self.parameters, False)
+        if self.parent is not None:
+            ctx.parent_flow_run_id = self.parent.flow_run.id
+        tokens = (_flow_run_ctx.set(ctx), _task_run_ctx.set(None))
+        try:
+            return self.flow.flow_run_name_for(self.parameters)
+        finally:
+            _flow_run_ctx.reset(tokens[0])
+            _task_run_ctx.reset(tokens[1])
+
+    def hooks_for(self, state: State) -> list[Any]:
+        """The flow's hooks that answer `state` (none for a state that has none)."""
+        from prefect.engine.hooks import final_hook_kind
+
+        if state.is_running():
+            return self.flow.on_running_hooks
+        kind = final_hook_kind(state)
+        return getattr(self.flow, f"{kind}_hooks") if kind else []
+
+    def run_hooks(self, state: State) -> None:
+        hooks = self.hooks_for(state)
+        if hooks:
+            from prefect.engine.hooks import call_hooks
+
+            assert self.flow_run is not None
+            with self.enter():
+                call_hooks(hooks, (self.flow, self.flow_run, state), self.logger)
+            # what the hooks logged is stored before the flow call returns, like the rest
+            run_sync(api.log_sender().drain())
+
+    async def arun_hooks(self, state: State) -> None:
+        hooks = self.hooks_for(state)
+        if hooks:
+            from prefect.engine.hooks import acall_hooks
+
+            assert self.flow_run is not None
+            with self.enter():
+                await acall_hooks(hooks, (self.flow, self.flow_run, state), self.logger)
+            await run_async(api.log_sender().drain())
 
     @property
     def logger(self) -> logging.LoggerAdapter[logging.Logger]:
@@ -425,12 +488,14 @@ def run_flow_sync(
     crash: BaseException | None = None
     if engine.error is not None:
         final = run_sync(engine.finish(engine.validation_failure()))
+        engine.run_hooks(final)
         return engine.result(final, return_type)
     while True:
         state = run_sync(engine.start_attempt())
         if not state.is_running():
             final = state
             break
+        engine.run_hooks(state)
         call_args, call_kwargs = parameters_to_args_kwargs(flow.fn, engine.parameters)
         try:
             with engine.enter():
@@ -457,6 +522,7 @@ def run_flow_sync(
             time.sleep(_seconds_until(final))
             continue
         break
+    engine.run_hooks(final)
     if crash is not None:
         raise crash
     return engine.result(final, return_type)
@@ -474,12 +540,14 @@ async def run_flow_async(
     crash: BaseException | None = None
     if engine.error is not None:
         final = await run_async(engine.finish(engine.validation_failure()))
+        await engine.arun_hooks(final)
         return engine.result(final, return_type)
     while True:
         state = await run_async(engine.start_attempt())
         if not state.is_running():
             final = state
             break
+        await engine.arun_hooks(state)
         call_args, call_kwargs = parameters_to_args_kwargs(flow.fn, engine.parameters)
         try:
             with engine.enter():
@@ -505,6 +573,7 @@ async def run_flow_async(
             await asyncio.sleep(_seconds_until(final))
             continue
         break
+    await engine.arun_hooks(final)
     if crash is not None:
         raise crash
     return engine.result(final, return_type)

@@ -33,7 +33,9 @@ from prefect.context import (
     get_flow_run_context,
 )
 from prefect.engine._models import construct, new_state, state_details
+from prefect.engine.caching import plan_for
 from prefect.engine.outcomes import crashed_state, failed_state, is_crash, state_from_return
+from prefect.results import NOT_FOUND
 from prefect.schemas.objects import (
     Constant,
     Parameter,
@@ -106,6 +108,12 @@ class TaskRunEngine:
         self.context = TaskRunContext(
             task, self.task_run, parameters, task.resolve_log_prints(flow_ctx.log_prints)
         )
+        if self.context.log_prints:
+            # print() is rerouted only once some run asks for it: a flow without
+            # log_prints may still hold a task with it
+            from prefect.logging.loggers import enable_print_logging
+
+            enable_print_logging()
         self.state: State = self._set(StateType.PENDING, "Pending")
 
     # -- states ------------------------------------------------------------------------------
@@ -216,6 +224,21 @@ class TaskRunEngine:
             # later calls that receive this very object are linked to this run
             self.flow_ctx.result_links[id(value)] = (value, run.id)
 
+    def not_ready(self, upstream_id: uuid.UUID) -> State:
+        """End the attempt before it starts: an upstream in `wait_for` did not complete.
+        The run stays Pending, named NotReady, as in Prefect 3."""
+        message = f"Upstream task run '{upstream_id}' did not reach a 'COMPLETED' state."
+        self._logger().info("%s", message)
+        return self._set(StateType.PENDING, "NotReady", message=message)
+
+    def cached(self, value: Any) -> None:
+        """End the run with a value found in the cache: Completed, named Cached."""
+        run = self.task_run
+        details = state_details(flow_run_id=run.flow_run_id, task_run_id=run.id)
+        self._apply(with_result(new_state(StateType.COMPLETED, "Cached", details=details), value))
+        if value is not None and value is not True and value is not False:
+            self.flow_ctx.result_links[id(value)] = (value, run.id)
+
     def fail(self, exc: BaseException) -> float | None:
         """Record a failed attempt; returns the delay before the next one, or None when done."""
         if is_crash(exc):
@@ -250,6 +273,38 @@ class TaskRunEngine:
         from prefect.logging.loggers import task_run_logger
 
         return task_run_logger(self.context, self.flow_ctx)
+
+    def hooks_for(self, state: State) -> list[Any]:
+        task = self.task
+        if state.is_running():
+            return task.on_running_hooks
+        if state.is_completed():
+            return task.on_completion_hooks
+        if state.is_failed():
+            return task.on_failure_hooks
+        return []
+
+    def run_hooks(self, state: State) -> None:
+        hooks = self.hooks_for(state)
+        if hooks:
+            from prefect.engine.hooks import call_hooks
+
+            token = _task_run_ctx.set(self.context)
+            try:
+                call_hooks(hooks, (self.task, self.task_run, state), self._logger())
+            finally:
+                _task_run_ctx.reset(token)
+
+    async def arun_hooks(self, state: State) -> None:
+        hooks = self.hooks_for(state)
+        if hooks:
+            from prefect.engine.hooks import acall_hooks
+
+            token = _task_run_ctx.set(self.context)
+            try:
+                await acall_hooks(hooks, (self.task, self.task_run, state), self._logger())
+            finally:
+                _task_run_ctx.reset(token)
 
     def finish(self, return_type: ReturnType) -> Any:
         state = self.state
@@ -416,9 +471,17 @@ def run_task_sync(
         assert flow_ctx is not None
         engine = _prepare(task, args, kwargs, flow_ctx)
     call_args, call_kwargs = parameters_to_args_kwargs(task.fn, engine.parameters)
+    plan = None if task.cache_options.persist is False else plan_for(engine, engine.flow_ctx)
+    if plan is not None and (hit := plan.lookup()) is not NOT_FOUND:
+        engine.cached(hit)
+        if task.on_completion_hooks:
+            engine.run_hooks(engine.state)
+        return engine.finish(return_type)
     while True:
         if not engine.begin_attempt():
             break
+        if task.on_running_hooks:
+            engine.run_hooks(engine.state)
         token = _task_run_ctx.set(engine.context)
         try:
             if task.timeout_seconds:
@@ -440,7 +503,11 @@ def run_task_sync(
             continue
         _task_run_ctx.reset(token)
         engine.succeed(value)
+        if plan is not None:
+            plan.save(value)
         break
+    if task.on_completion_hooks or task.on_failure_hooks:
+        engine.run_hooks(engine.state)
     return engine.finish(return_type)
 
 
@@ -458,9 +525,17 @@ async def run_task_async(
         assert flow_ctx is not None
         engine = _prepare(task, args, kwargs, flow_ctx)
     call_args, call_kwargs = parameters_to_args_kwargs(task.fn, engine.parameters)
+    plan = None if task.cache_options.persist is False else plan_for(engine, engine.flow_ctx)
+    if plan is not None and (hit := plan.lookup()) is not NOT_FOUND:
+        engine.cached(hit)
+        if task.on_completion_hooks:
+            await engine.arun_hooks(engine.state)
+        return engine.finish(return_type)
     while True:
         if not await engine.abegin_attempt():
             break
+        if task.on_running_hooks:
+            await engine.arun_hooks(engine.state)
         token = _task_run_ctx.set(engine.context)
         try:
             if task.timeout_seconds:
@@ -481,5 +556,9 @@ async def run_task_async(
             continue
         _task_run_ctx.reset(token)
         engine.succeed(value)
+        if plan is not None:
+            plan.save(value)
         break
+    if task.on_completion_hooks or task.on_failure_hooks:
+        await engine.arun_hooks(engine.state)
     return engine.finish(return_type)

@@ -8,6 +8,6 @@
 Outside a run the attributes are empty (None, {}, [] or 0), so code can read them anywhere.
 """
 
-from prefect.runtime import flow_run, task_run
+from prefect.runtime import deployment, flow_run, task_run
 
-__all__ = ["flow_run", "task_run"]
+__all__ = ["deployment", "flow_run", "task_run"]

@@ -1,7 +1,8 @@
 """Attributes of the current flow run (`prefect.runtime.flow_run.<name>`).
 
-id, name, flow_name, parameters, tags, run_count, scheduled_start_time,
-parent_flow_run_id, parent_deployment_id (always None here), deployment_id.
+id, name, flow_name, flow_version, parameters, tags, run_count, scheduled_start_time,
+parent_flow_run_id, parent_deployment_id (always None here), root_flow_run_id,
+deployment_id, job_variables, api_url, ui_url.
 """
 
 from __future__ import annotations
@@ -69,6 +70,39 @@ def _deployment_id() -> str | None:
     return str(ctx.flow_run.deployment_id)
 
 
+def _flow_version() -> str | None:
+    ctx = _ctx()
+    if ctx is None:
+        return None
+    version = ctx.flow_run.flow_version or ctx.flow.version
+    return str(version) if version is not None else None
+
+
+def _root_flow_run_id() -> str | None:
+    ctx = _ctx()
+    if ctx is None:
+        return None
+    return str(ctx.root_flow_run_id or ctx.flow_run.id)
+
+
+def _job_variables() -> dict[str, Any] | None:
+    ctx = _ctx()
+    return dict(ctx.flow_run.job_variables or {}) if ctx else None
+
+
+def _api_url() -> str | None:
+    from prefect.runtime._urls import api_url
+
+    return api_url()
+
+
+def _ui_url() -> str | None:
+    from prefect.runtime._urls import run_url
+
+    ctx = _ctx()
+    return run_url("flow-run", ctx.flow_run.id) if ctx else None
+
+
 _GETTERS = {
     "id": _id,
     "name": _name,
@@ -80,6 +114,11 @@ _GETTERS = {
     "parent_flow_run_id": _parent_flow_run_id,
     "parent_deployment_id": lambda: None,
     "deployment_id": _deployment_id,
+    "flow_version": _flow_version,
+    "root_flow_run_id": _root_flow_run_id,
+    "job_variables": _job_variables,
+    "api_url": _api_url,
+    "ui_url": _ui_url,
 }
 
 

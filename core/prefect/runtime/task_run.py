@@ -1,6 +1,6 @@
 """Attributes of the current task run (`prefect.runtime.task_run.<name>`).
 
-id, name, task_name, run_count, parameters, tags.
+id, name, task_name, run_count, parameters, tags, api_url, ui_url.
 """
 
 from __future__ import annotations
@@ -44,6 +44,19 @@ def _tags() -> list[str]:
     return list(ctx.task_run.tags) if ctx else []
 
 
+def _api_url() -> str | None:
+    from prefect.runtime._urls import api_url
+
+    return api_url()
+
+
+def _ui_url() -> str | None:
+    from prefect.runtime._urls import run_url
+
+    ctx = _ctx()
+    return run_url("task-run", ctx.task_run.id) if ctx else None
+
+
 _GETTERS = {
     "id": _id,
     "name": _name,
@@ -51,6 +64,8 @@ _GETTERS = {
     "run_count": _run_count,
     "parameters": _parameters,
     "tags": _tags,
+    "api_url": _api_url,
+    "ui_url": _ui_url,
 }
 
 
