@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 import socket
 from collections.abc import AsyncIterator
@@ -28,7 +29,10 @@ class ServerStartError(Exception):
 def bind_socket(host: str, port: int) -> socket.socket:
     """A listening socket on host:port, or ServerStartError when the port is taken."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
+    # IPPROTO_TCP named, not left 0: asyncio turns Nagle's algorithm off only on sockets
+    # that say they are TCP, and with it on, a response written in two parts (headers,
+    # then body) waited for the client's delayed ACK: 40 ms on every kept-alive request
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     # SO_REUSEADDR only skips TIME_WAIT leftovers; a live listener still makes bind fail
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
@@ -107,6 +111,12 @@ def run_server(host: str, port: int, *, log_level: str = "warning", services: bo
             _show_service_logs(log_level)
             app = with_services(app, settings)
         config = uvicorn.Config(app, log_level=log_level.lower(), lifespan="on")
+        # what is loaded by now (modules, routes, models: hundreds of thousands of
+        # objects) lives as long as the process; moved out of the collector's reach, a
+        # full collection no longer walks it all: those walks were the ~100 ms p95
+        # spikes of run listings on a large store (tests/bench/bench_scale.py --freeze-gc)
+        gc.collect()
+        gc.freeze()
         uvicorn.Server(config).run(sockets=[sock])
     finally:
         sock.close()

@@ -174,7 +174,13 @@ async def test_bulk_delete_with_filter_and_limit(
 
 async def test_bulk_delete_bounds(api, make_flow_run) -> None:
     await make_flow_run()
-    for body in ({"limit": 0}, {"limit": 201}, {"flow_runs": {"id": "x"}}, {"deployments": {}}):
+    bad_bodies = (
+        {"limit": 0},
+        {"limit": 201},
+        {"flow_runs": {"id": "x"}},
+        {"deployments": {"nmae": {}}},
+    )
+    for body in bad_bodies:
         response = await api.post("/flow_runs/bulk_delete", json=body)
         assert response.status_code == 422, body
     # no filter at all: every run, up to the default limit

@@ -122,7 +122,7 @@ async def test_bad_requests_are_422_with_a_reason(api) -> None:
         (_body(history_end=_iso(START - timedelta(hours=1))), "before history_start"),
         ({"history_start": _iso(START)}, "Field required"),
         (_body(history_start="yesterday"), "datetime"),
-        (_body(work_queues={"id": {}}), "None"),
+        (_body(work_queues={"nmae": {}}), "WorkQueueFilter"),
     ):
         response = await api.post("/flow_runs/history", json=body)
         assert response.status_code == 422, body

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime, timedelta
-from typing import Any, Literal, TypeAlias
+from typing import Any, Literal
 
 from pydantic import AliasChoices, Field, field_validator, model_validator
 
@@ -136,10 +136,6 @@ class LogFilter(OperatorFilter):
 
 # -- request bodies -------------------------------------------------------------------
 
-# Filters on resources this server does not hold yet: Prefect clients send them as null,
-# and anything else is refused (422) rather than silently ignored.
-_Unsupported: TypeAlias = None
-
 
 def _related(module: str, name: str, value: Any) -> Any:
     """`value` as the filter `name` of `prefect.schemas.<module>`, validated on first use.
@@ -162,15 +158,12 @@ def _related(module: str, name: str, value: Any) -> Any:
         raise ValueError(f"not a {name}: {exc}") from None
 
 
-class _RunFilterBody(NullMeansDefault):
-    flows: FlowFilter | None = None
-    flow_runs: FlowRunFilter | None = None
-    task_runs: TaskRunFilter | None = None
-    # a DeploymentFilter, WorkPoolFilter and WorkQueueFilter (see `_related`)
+class _DeploymentAndPoolFilters(ActionBaseModel):
+    """The `deployments` and `work_pools` filters of a run body (see `_related`)."""
+
+    # a DeploymentFilter and a WorkPoolFilter
     deployments: Any = None
     work_pools: Any = None
-    work_pool_queues: Any = None
-    offset: int = Field(default=0, ge=0)
 
     @field_validator("deployments", mode="before")
     @classmethod
@@ -182,10 +175,22 @@ class _RunFilterBody(NullMeansDefault):
     def _work_pools(cls, value: Any) -> Any:
         return _related("work_pools", "WorkPoolFilter", value)
 
+
+class _RelatedFilters(_DeploymentAndPoolFilters):
+    # a WorkQueueFilter
+    work_pool_queues: Any = None
+
     @field_validator("work_pool_queues", mode="before")
     @classmethod
     def _work_pool_queues(cls, value: Any) -> Any:
         return _related("work_pools", "WorkQueueFilter", value)
+
+
+class _RunFilterBody(NullMeansDefault, _RelatedFilters):
+    flows: FlowFilter | None = None
+    flow_runs: FlowRunFilter | None = None
+    task_runs: TaskRunFilter | None = None
+    offset: int = Field(default=0, ge=0)
 
 
 class FlowFilterRequest(_RunFilterBody):
@@ -284,11 +289,12 @@ class TaskRunPaginateRequest(_PaginateBody):
 MAX_HISTORY_INTERVALS = 500
 
 
-class HistoryRequest(ActionBaseModel):
+class HistoryRequest(_DeploymentAndPoolFilters):
     """Body of `POST /flow_runs/history`: run counts per state in each time interval.
 
     Prefect 3 clients send `history_interval_seconds`; older ones `history_interval`
-    (seconds or an ISO 8601 duration). Either is accepted.
+    (seconds or an ISO 8601 duration). Either is accepted. The queue filter is named
+    `work_queues` here, as in Prefect's route, not `work_pool_queues`.
     """
 
     history_start: datetime
@@ -299,9 +305,13 @@ class HistoryRequest(ActionBaseModel):
     flows: FlowFilter | None = None
     flow_runs: FlowRunFilter | None = None
     task_runs: TaskRunFilter | None = None
-    deployments: _Unsupported = None
-    work_pools: _Unsupported = None
-    work_queues: _Unsupported = None
+    # a WorkQueueFilter
+    work_queues: Any = None
+
+    @field_validator("work_queues", mode="before")
+    @classmethod
+    def _work_queues(cls, value: Any) -> Any:
+        return _related("work_pools", "WorkQueueFilter", value)
 
     @field_validator("history_start", "history_end")
     @classmethod
@@ -331,15 +341,12 @@ class HistoryRequest(ActionBaseModel):
 BULK_OPERATION_LIMIT = 200
 
 
-class FlowRunBulkDeleteRequest(ActionBaseModel):
+class FlowRunBulkDeleteRequest(_RelatedFilters):
     """Body of `POST /flow_runs/bulk_delete`: the runs matching the filters, up to `limit`."""
 
     flows: FlowFilter | None = None
     flow_runs: FlowRunFilter | None = None
     task_runs: TaskRunFilter | None = None
-    deployments: _Unsupported = None
-    work_pools: _Unsupported = None
-    work_pool_queues: _Unsupported = None
     limit: int = Field(default=BULK_OPERATION_LIMIT, ge=1, le=BULK_OPERATION_LIMIT)
 
 

@@ -9,7 +9,9 @@ from fastapi import HTTPException, Request
 from prefect_server.database.engine import Database
 
 
-def get_db(request: Request) -> Database:
+async def get_db(request: Request) -> Database:
+    # async, so that FastAPI calls it on the loop: a plain function dependency is run on
+    # a worker thread, a thread hand-off on every request of every route
     db: Database | None = getattr(request.app.state, "database", None)
     if db is None:
         raise RuntimeError("the store is not open: run the app's lifespan or open_embedded_app()")

@@ -29,6 +29,7 @@ from prefect_server.api.dependencies import get_db, not_found
 from prefect_server.api.pagination import page_count, page_request
 from prefect_server.database.engine import Database
 from prefect_server.models import flow_runs as models
+from prefect_server.models.flow_run_listing import list_flow_runs
 from prefect_server.models.graph import flow_run_graph
 from prefect_server.models.history import flow_run_history
 from prefect_server.models.work_pools import WorkPoolNotFound
@@ -84,8 +85,7 @@ async def read_flow_runs(
     db: Database = Depends(get_db),
 ) -> list[FlowRun]:
     async with db.read() as session:
-        rows = await models.read_flow_runs(session, body)
-    return [convert.flow_run(row) for row in rows]
+        return await list_flow_runs(session, body)
 
 
 @router.post("/count")
@@ -101,9 +101,10 @@ async def set_flow_run_state(
     id: uuid.UUID, body: SetStateBody, response: Response, db: Database = Depends(get_db)
 ) -> OrchestrationResult:
     async with db.write() as session:
-        run = await models.read_flow_run(session, id)
-        if run is None:
+        loaded = await models.read_flow_run_for_transition(session, id)
+        if loaded is None:
             not_found("Flow run")
+        run, _flow = loaded
         result = await propose_state(session, run, body.state, force=body.force)
     accepted = result.status == SetStateStatus.ACCEPT
     response.status_code = status.HTTP_201_CREATED if accepted else status.HTTP_200_OK
@@ -118,9 +119,9 @@ async def paginate_flow_runs(
     request = page_request(body, FlowRunFilterRequest)
     async with db.read() as session:
         count = await models.count_flow_runs(session, request)
-        rows = await models.read_flow_runs(session, request)
+        results = await list_flow_runs(session, request)
     return FlowRunPaginationResponse(
-        results=[convert.flow_run(row) for row in rows],
+        results=results,
         count=count,
         limit=body.limit,
         pages=page_count(count, body.limit),

@@ -3,22 +3,41 @@
 SQLite is tuned for several processes writing one file: WAL (readers never block the
 writer), a busy timeout, and write transactions that start with `BEGIN IMMEDIATE`, so a
 second writer waits for the lock at the start of its transaction instead of failing with
-"database is locked" when it later tries to upgrade a read lock.
+"database is locked" when it later tries to upgrade a read lock. Its statements run on
+the event loop thread (`sqlite_inline`), and that wait is an asynchronous one.
 """
 
 from __future__ import annotations
 
 import contextlib
+import logging
+import sqlite3
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
-from pydantic_core import to_json
+from pydantic_core import from_json, to_json
+from sqlalchemy.dialects.sqlite.pysqlite import SQLiteDialect_pysqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
 
+from prefect_server.database import sqlite_inline
+
+try:
+    from sqlalchemy.util import await_ as _await
+except ImportError:  # SQLAlchemy 2.0
+    from sqlalchemy.util import await_only as _await
+
 _BEGIN_OPTION = "prefect_sqlite_begin"
+# SQLite's planner picks indexes well only with table statistics (`ANALYZE`); without
+# them it guesses that `flow_id = ?` is selective, and a listing of one flow's newest
+# runs sorted all of that flow's runs instead of walking the start-time index. The
+# statistics are refreshed every this many write transactions of a process, sampling
+# a bounded number of rows per index (a few milliseconds on a large store).
+ANALYZE_EVERY = 1000
+_ANALYSIS_LIMIT = 400
+_log = logging.getLogger("prefect_server.database")
 
 
 def normalize_url(url: str) -> str:
@@ -38,21 +57,26 @@ def _json_dumps(value: Any) -> str:
     return to_json(value).decode()
 
 
-def _on_sqlite_connect(dbapi_connection: Any, _record: Any, timeout: float) -> None:
-    # Take transaction control away from the driver so that our BEGIN is the one issued.
-    dbapi_connection.isolation_level = None
-    cursor = dbapi_connection.cursor()
-    # the busy timeout first: switching to WAL takes a lock another process may hold
-    cursor.execute(f"PRAGMA busy_timeout={int(timeout * 1000)}")
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.close()
+def _json_loads(text: str | bytes) -> Any:
+    # and read back for every run of a listing (nine documents a run with its state):
+    # pydantic-core's parser is five to ten times faster than json.loads on them
+    return from_json(text)
 
 
 def _on_sqlite_begin(conn: sa.Connection) -> None:
     mode = conn.get_execution_options().get(_BEGIN_OPTION, "DEFERRED")
-    conn.exec_driver_sql(f"BEGIN {mode}")
+    driver = conn.connection.driver_connection
+    if isinstance(driver, sqlite_inline.InlineConnection):
+        # straight to the driver: every transaction begins here, and a statement through
+        # SQLAlchemy costs several times what SQLite spends on a BEGIN; its errors are
+        # wrapped as SQLAlchemy would have ("database is locked" is an OperationalError)
+        try:
+            _await(driver.begin(mode))
+        except sqlite3.Error as exc:
+            statement = f"BEGIN {mode}"
+            raise sa.exc.DBAPIError.instance(statement, (), exc, sqlite3.Error) from exc
+    else:
+        conn.exec_driver_sql(f"BEGIN {mode}")
 
 
 def create_engine(url: str, *, timeout: float = 10.0) -> AsyncEngine:
@@ -62,19 +86,23 @@ def create_engine(url: str, *, timeout: float = 10.0) -> AsyncEngine:
         database = parsed.database or ""
         if database and database != ":memory:" and not database.startswith("file:"):
             Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        # the connection's pragmas (WAL, the busy timeout, ...) are set as it opens, and
+        # it leaves transaction control to us, so that our BEGIN is the one issued
+        args, options = SQLiteDialect_pysqlite().create_connect_args(parsed)
         engine = create_async_engine(
-            url, connect_args={"timeout": timeout}, json_serializer=_json_dumps
-        )
-        sa.event.listen(
-            engine.sync_engine,
-            "connect",
-            lambda c, r: _on_sqlite_connect(c, r, timeout),
+            url,
+            async_creator=sqlite_inline.creator(
+                args[0], timeout=timeout, uri=bool(options.get("uri"))
+            ),
+            json_serializer=_json_dumps,
+            json_deserializer=_json_loads,
         )
         sa.event.listen(engine.sync_engine, "begin", _on_sqlite_begin)
         return engine
     return create_async_engine(
         url,
         json_serializer=_json_dumps,
+        json_deserializer=_json_loads,
         pool_pre_ping=True,
         connect_args={"timeout": timeout, "command_timeout": max(timeout, 60.0)},
     )
@@ -89,6 +117,7 @@ class Database:
         self.dialect = self.engine.dialect.name
         # Write transactions on SQLite take the lock up front (BEGIN IMMEDIATE).
         self.write_engine = self.engine.execution_options(**{_BEGIN_OPTION: "IMMEDIATE"})
+        self._writes_since_analyze = 0
 
     @property
     def is_sqlite(self) -> bool:
@@ -107,6 +136,21 @@ class Database:
             session.begin(),
         ):
             yield session
+        if self.is_sqlite:
+            self._writes_since_analyze += 1
+            if self._writes_since_analyze >= ANALYZE_EVERY:
+                self._writes_since_analyze = 0
+                await self.analyze()
+
+    async def analyze(self) -> None:
+        """Refresh SQLite's planner statistics; a failure is logged, never raised (the
+        caller's own transaction has committed)."""
+        try:
+            async with self.write_engine.begin() as conn:
+                await conn.exec_driver_sql(f"PRAGMA analysis_limit={_ANALYSIS_LIMIT}")
+                await conn.exec_driver_sql("ANALYZE")
+        except Exception:
+            _log.debug("ANALYZE failed", exc_info=True)
 
     async def dispose(self) -> None:
         await self.engine.dispose()

@@ -97,7 +97,9 @@ class FlowRun(_RunColumns, Base):
     __table_args__ = (
         sa.UniqueConstraint("flow_id", "idempotency_key"),
         sa.Index(None, "flow_id"),
-        sa.Index(None, "state_type"),
+        # runs in some states before or after a time (late, upcoming, counts per hour);
+        # PostgreSQL also has the newest-first orders of these (migrations 0002, 0011)
+        sa.Index(None, "state_type", "expected_start_time"),
         sa.Index(None, "expected_start_time"),
         sa.Index(None, "start_time"),
         sa.Index(None, "end_time"),
@@ -138,7 +140,7 @@ class TaskRun(_RunColumns, Base):
     __table_args__ = (
         sa.UniqueConstraint("flow_run_id", "task_key", "dynamic_key"),
         sa.Index(None, "flow_run_id"),
-        sa.Index(None, "state_type"),
+        sa.Index(None, "state_type", "expected_start_time"),
         sa.Index(None, "expected_start_time"),
         sa.Index(None, "start_time"),
         sa.Index(None, "end_time"),

@@ -94,7 +94,8 @@ class Deployment(Base):
 
 
 # The scheduler and the deletes of a deployment's future runs look runs up by deployment
-# and state; it lives here because only deployment queries need it.
-sa.Index(None, FlowRun.deployment_id, FlowRun.state_type)
+# and state, and a queue's due runs by deployment, state and scheduled time; it lives
+# here because only deployment queries need it.
+sa.Index(None, FlowRun.deployment_id, FlowRun.state_type, FlowRun.expected_start_time)
 
 __all__ = ["Deployment", "DeploymentSchedule"]

@@ -268,10 +268,63 @@ async def state_changed(
     await write_rows(session, [row], known_new=True)
 
 
+async def flow_run_context(session: AsyncSession, run: orm.FlowRun) -> FlowRunContext | None:
+    """The surroundings of one flow run of this session, as `flow_run_contexts` finds them,
+    from the run's attributes: its flow usually comes from the session's identity map (the
+    route that created or loaded the run loaded it too), and the deployment, work queue
+    and work pool are looked up only when the run names them."""
+    flow = await session.get(orm.Flow, run.flow_id)
+    if flow is None:
+        return None
+    row: dict[str, Any] = {
+        "id": run.id,
+        "name": run.name,
+        "tags": run.tags,
+        "created_by": run.created_by,
+        "flow_id": run.flow_id,
+        "deployment_id": run.deployment_id,
+        "work_queue_id": run.work_queue_id,
+        "work_queue_name": run.work_queue_name,
+        "work_pool_id": run.work_pool_id,
+        "work_pool_name": run.work_pool_name,
+        "flow_name": flow.name,
+        "flow_tags": flow.tags,
+    }
+    if (
+        run.deployment_id is not None
+        or run.work_queue_id is not None
+        or run.work_pool_id is not None
+    ):
+        row.update(await _surroundings(session, run))
+    return FlowRunContext(row)
+
+
+async def _surroundings(session: AsyncSession, run: orm.FlowRun) -> dict[str, Any]:
+    """The deployment's name and tags, the queue's name and the pool's type of `run`."""
+    columns: list[Any] = []
+    deployment, queue, pool = _table("deployment"), _table("work_queue"), _table("work_pool")
+    if deployment is not None and run.deployment_id is not None:
+        columns.append(_scalar(deployment, "name", run.deployment_id, "deployment_name"))
+        if "tags" in deployment.c:
+            columns.append(_scalar(deployment, "tags", run.deployment_id, "deployment_tags"))
+    if queue is not None and run.work_queue_id is not None:
+        columns.append(_scalar(queue, "name", run.work_queue_id, "queue_name"))
+    if pool is not None and run.work_pool_id is not None:
+        columns.append(_scalar(pool, "type", run.work_pool_id, "pool_type"))
+    if not columns:
+        return {}
+    found = (await session.execute(sa.select(*columns))).mappings().first()
+    return dict(found) if found is not None else {}
+
+
+def _scalar(table: sa.Table, column: str, id_: uuid.UUID, label: str) -> Any:
+    return sa.select(table.c[column]).where(table.c.id == id_).scalar_subquery().label(label)
+
+
 async def _flow_run_event(
     session: AsyncSession, run: orm.FlowRun, initial: StateView | None, validated: StateView
 ) -> dict[str, Any]:
-    context = (await flow_run_contexts(session, [run.id])).get(run.id)
+    context = await flow_run_context(session, run)
     parent = None
     if run.parent_task_run_id is not None:
         found = await session.execute(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from datetime import timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -12,6 +13,7 @@ from prefect.schemas.filters import CountRequest, FlowRunBulkDeleteRequest, Flow
 from prefect.schemas.objects import StateType
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from prefect_server.database import filters, orm
@@ -27,6 +29,26 @@ class FlowNotFound(LookupError):
 
 async def read_flow_run(session: AsyncSession, run_id: uuid.UUID) -> orm.FlowRun | None:
     return await session.get(orm.FlowRun, run_id)
+
+
+async def read_flow_run_for_transition(
+    session: AsyncSession, run_id: uuid.UUID
+) -> tuple[orm.FlowRun, orm.Flow | None] | None:
+    """The run with its current state and its flow, in one SELECT.
+
+    For a state change: the rules read the state, and the change's event names the flow,
+    which it finds in the session while the caller holds the returned flow.
+    """
+    stmt = (
+        sa.select(orm.FlowRun, orm.Flow)
+        .outerjoin(orm.Flow, orm.Flow.id == orm.FlowRun.flow_id)
+        .options(joinedload(orm.FlowRun.state))
+        .where(orm.FlowRun.id == run_id)
+    )
+    found = (await session.execute(stmt)).first()
+    if found is None:
+        return None
+    return found[0], found[1]
 
 
 async def _by_idempotency_key(
@@ -49,11 +71,15 @@ async def _existing(session: AsyncSession, create: FlowRunCreate) -> orm.FlowRun
 async def create_flow_run(session: AsyncSession, create: FlowRunCreate) -> tuple[orm.FlowRun, bool]:
     """The new run and True, or the run this request already created (same id or key) and False.
 
-    The initial state (Pending unless given) goes through orchestration like any other.
+    The initial state (Pending unless given) goes through orchestration like any other,
+    and the run's row is written once, with that state already on it.
     """
     if (existing := await _existing(session, create)) is not None:
         return existing, False
-    if await session.get(orm.Flow, create.flow_id) is None:
+    # held until the run's first event is written, which names the flow (the session's
+    # identity map keeps only objects something else refers to)
+    flow = await session.get(orm.Flow, create.flow_id)
+    if flow is None:
         raise FlowNotFound(f"Flow {create.flow_id} not found")
     values = create.model_dump(exclude={"state", "id"})
     values["empirical_policy"] = create.empirical_policy.model_dump(mode="json")
@@ -70,7 +96,18 @@ async def create_flow_run(session: AsyncSession, create: FlowRunCreate) -> tuple
                 work_pool_name=queue.work_pool.name,
             )
     values["name"] = create.name or generate_run_name()
-    run = orm.FlowRun(id=create.id or uuid.uuid4(), **values)
+    # the counters the orchestration and the event read before the row is written
+    run = orm.FlowRun(
+        id=create.id or uuid.uuid4(), run_count=0, total_run_time=timedelta(0), **values
+    )
+    set_committed_value(run, "state", None)
+    initial = create.state or StateCreate(type=StateType.PENDING)
+    if dialect_of(session) != "postgresql":
+        # SQLite: this write transaction has held the database's lock since the lookup of
+        # an existing run, so no other writer can have taken the id or key meanwhile;
+        # the row goes in with its first state, inserted by the orchestration
+        await propose_state(session, run, initial, new_run=True)
+        return run, True
     try:
         # a savepoint, so that losing a race on the key leaves the transaction usable
         async with session.begin_nested():
@@ -80,8 +117,7 @@ async def create_flow_run(session: AsyncSession, create: FlowRunCreate) -> tuple
         if (existing := await _existing(session, create)) is not None:
             return existing, False
         raise
-    set_committed_value(run, "state", None)
-    await propose_state(session, run, create.state or StateCreate(type=StateType.PENDING))
+    await propose_state(session, run, initial)
     return run, True
 
 
@@ -110,12 +146,12 @@ async def read_flow_runs(session: AsyncSession, body: FlowRunFilterRequest) -> l
 
 
 async def count_flow_runs(session: AsyncSession, body: CountRequest | FlowRunFilterRequest) -> int:
-    stmt = (
-        sa.select(sa.func.count())
-        .select_from(orm.FlowRun)
-        .where(*filters.flow_runs_where(body, dialect_of(session)))
-    )
-    return int((await session.execute(stmt)).scalar_one())
+    """Exact up to a limit, then estimated on PostgreSQL (see `models.counting`)."""
+    from prefect_server.models.counting import bounded_count
+
+    chosen = await filters.choose_related(session, body)
+    where = filters.flow_runs_where(body, dialect_of(session), chosen)
+    return await bounded_count(session, orm.FlowRun, where)
 
 
 async def delete_flow_run(session: AsyncSession, run_id: uuid.UUID) -> bool:
@@ -154,10 +190,18 @@ async def bulk_delete_flow_runs(
     session: AsyncSession, body: FlowRunBulkDeleteRequest
 ) -> list[uuid.UUID]:
     """Delete up to `body.limit` runs matching the filters (oldest ids last); their ids."""
-    where = CountRequest(flows=body.flows, flow_runs=body.flow_runs, task_runs=body.task_runs)
+    where = CountRequest(
+        flows=body.flows,
+        flow_runs=body.flow_runs,
+        task_runs=body.task_runs,
+        deployments=body.deployments,
+        work_pools=body.work_pools,
+        work_pool_queues=body.work_pool_queues,
+    )
+    chosen = await filters.choose_related(session, where)
     stmt = (
         sa.select(orm.FlowRun.id)
-        .where(*filters.flow_runs_where(where, dialect_of(session)))
+        .where(*filters.flow_runs_where(where, dialect_of(session), chosen))
         .order_by(orm.FlowRun.id)
         .limit(body.limit)
     )

@@ -79,7 +79,15 @@ async def flow_run_history(
     intervals = rows.cte("intervals")
     t = orm.FlowRun
     run_time, lateness = _estimates(dialect, now)
-    where = CountRequest(flows=body.flows, flow_runs=body.flow_runs, task_runs=body.task_runs)
+    where = CountRequest(
+        flows=body.flows,
+        flow_runs=body.flow_runs,
+        task_runs=body.task_runs,
+        deployments=body.deployments,
+        work_pools=body.work_pools,
+        work_pool_queues=body.work_queues,
+    )
+    chosen = await filters.choose_related(session, where)
     stmt = (
         sa.select(
             intervals.c.interval_start,
@@ -97,7 +105,7 @@ async def flow_run_history(
                 t.expected_start_time < intervals.c.interval_end,
             ),
         )
-        .where(t.state_type.is_not(None), *filters.flow_runs_where(where, dialect))
+        .where(t.state_type.is_not(None), *filters.flow_runs_where(where, dialect, chosen))
         .group_by(intervals.c.interval_start, t.state_type, t.state_name)
         .order_by(intervals.c.interval_start, t.state_type, t.state_name)
     )

@@ -76,9 +76,10 @@ async def create_task_run(session: AsyncSession, create: TaskRunCreate) -> tuple
 
 
 async def read_task_runs(session: AsyncSession, body: TaskRunFilterRequest) -> list[orm.TaskRun]:
+    chosen = await filters.choose_related(session, body)
     stmt = (
         sa.select(orm.TaskRun)
-        .where(*filters.task_runs_where(body, dialect_of(session)))
+        .where(*filters.task_runs_where(body, dialect_of(session), chosen))
         .order_by(*filters.task_run_order(body.sort))
         .offset(body.offset)
         .limit(body.limit)
@@ -87,12 +88,12 @@ async def read_task_runs(session: AsyncSession, body: TaskRunFilterRequest) -> l
 
 
 async def count_task_runs(session: AsyncSession, body: CountRequest | TaskRunFilterRequest) -> int:
-    stmt = (
-        sa.select(sa.func.count())
-        .select_from(orm.TaskRun)
-        .where(*filters.task_runs_where(body, dialect_of(session)))
-    )
-    return int((await session.execute(stmt)).scalar_one())
+    """Exact up to a limit, then estimated on PostgreSQL (see `models.counting`)."""
+    from prefect_server.models.counting import bounded_count
+
+    chosen = await filters.choose_related(session, body)
+    where = filters.task_runs_where(body, dialect_of(session), chosen)
+    return await bounded_count(session, orm.TaskRun, where)
 
 
 async def update_task_run(session: AsyncSession, run_id: uuid.UUID, update: TaskRunUpdate) -> bool:

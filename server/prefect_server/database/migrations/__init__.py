@@ -5,4 +5,4 @@
 head of `versions/`.
 """
 
-HEAD = "0010_heartbeats"
+HEAD = "0011_scale_indexes"
