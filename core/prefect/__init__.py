@@ -37,13 +37,22 @@ _LAZY: dict[str, str] = {
     "unmapped": "prefect.utilities.annotations",
     "allow_failure": "prefect.utilities.annotations",
     "PrefectFuture": "prefect.futures",
+    "pause_flow_run": "prefect.flow_runs",
+    "resume_flow_run": "prefect.flow_runs",
+    "suspend_flow_run": "prefect.flow_runs",
+    # submodules reachable as attributes (`prefect.runtime.flow_run.id`), as in Prefect 3
+    "artifacts": "prefect.artifacts",
+    "runtime": "prefect.runtime",
+    "variables": "prefect.variables",
 }
 
 __all__ = sorted([*_LAZY, "PREFECT_COMPATIBLE_VERSION", "__version__"])
 
 if TYPE_CHECKING:
+    from prefect import artifacts, runtime, variables
     from prefect.client.orchestration import get_client
     from prefect.context import tags
+    from prefect.flow_runs import pause_flow_run, resume_flow_run, suspend_flow_run
     from prefect.flows import Flow, flow
     from prefect.futures import PrefectFuture
     from prefect.logging import get_run_logger
@@ -56,7 +65,8 @@ def __getattr__(name: str) -> Any:
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module 'prefect' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
+    imported = importlib.import_module(module)
+    value = imported if module == f"prefect.{name}" else getattr(imported, name)
     globals()[name] = value
     return value
 

@@ -16,7 +16,12 @@ PrefectException
 ├── ConfigurationError        a bad setting or profile
 ├── MissingContextError       a run-context helper called outside a run
 ├── MappingLengthMismatch     task.map() with iterables of different lengths
-└── MappingMissingIterable    task.map() with nothing to map over
+├── MappingMissingIterable    task.map() with nothing to map over
+├── PausedRun                 result() of a Paused state
+└── FlowPauseTimeout          a paused flow run was not resumed in time
+
+BaseException
+└── Pause                     a suspended run leaves its process (not an error of the flow)
 """
 
 from __future__ import annotations
@@ -97,3 +102,20 @@ class MappingLengthMismatch(PrefectException, ValueError):
 
 class MappingMissingIterable(PrefectException, ValueError):
     pass
+
+
+class PausedRun(PrefectException):
+    pass
+
+
+class FlowPauseTimeout(PrefectException):
+    pass
+
+
+class Pause(BaseException):
+    """Raised in a flow that suspended itself: the engine ends the attempt without a final
+    state, since the run is rescheduled from its deployment when resumed."""
+
+    def __init__(self, message: str = "", state: Any = None) -> None:
+        super().__init__(message)
+        self.state = state

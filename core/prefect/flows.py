@@ -36,7 +36,11 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable
-from typing import Any, Generic, Literal, ParamSpec, TypeVar, overload
+from functools import cached_property
+from typing import TYPE_CHECKING, Any, Generic, Literal, ParamSpec, TypeVar, overload
+
+if TYPE_CHECKING:
+    from prefect.utilities.callables import ParameterSchema
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -127,6 +131,16 @@ class Flow(Generic[P, R]):
         """Add a hook called each time a run of this flow enters Running."""
         self.on_running_hooks.append(fn)
         return fn
+
+    @cached_property
+    def parameters(self) -> ParameterSchema:
+        """The JSON schema of the flow's parameters, as a deployment of it stores it.
+
+        Built on first use rather than at decoration, which keeps `@flow` cheap.
+        """
+        from prefect.utilities.callables import parameter_schema
+
+        return parameter_schema(self.fn)
 
     def resolve_log_prints(self) -> bool:
         if self.log_prints is not None:

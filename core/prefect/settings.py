@@ -173,6 +173,18 @@ _DEFS: list[Setting] = [
         "Persist results of flows and tasks unless told otherwise.",
     ),
     Setting(
+        "PREFECT_TASKS_REFRESH_CACHE",
+        _to_bool,
+        lambda s: False,
+        "Recompute every cached task, refreshing its cache record.",
+    ),
+    Setting(
+        "PREFECT_TASKS_DEFAULT_NO_CACHE",
+        _to_bool,
+        lambda s: False,
+        "Cache no task unless it asks for a cache policy or key function itself.",
+    ),
+    Setting(
         "PREFECT_RESULTS_LOCAL_STORAGE_PATH",
         lambda v: Path(str(v)).expanduser(),
         lambda s: s.home / "storage",
@@ -340,6 +352,8 @@ class Settings:
     logging_extra_loggers: str
     results_persist_by_default: bool
     results_local_storage_path: Path
+    tasks_refresh_cache: bool
+    tasks_default_no_cache: bool
     ui_refresh_seconds: float
     # the background services (see `_service`); read with `value_of` by the server too
     server_services_scheduler_enabled: bool

@@ -13,12 +13,18 @@ EXPECTED = [
     "Task",
     "__version__",
     "allow_failure",
+    "artifacts",
     "flow",
     "get_client",
     "get_run_logger",
+    "pause_flow_run",
+    "resume_flow_run",
+    "runtime",
+    "suspend_flow_run",
     "tags",
     "task",
     "unmapped",
+    "variables",
 ]
 
 

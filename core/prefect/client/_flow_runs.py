@@ -11,6 +11,7 @@ from prefect.client._base import _filter_body, _json, _jsonable
 from prefect.client._flows import FlowClientMixin
 from prefect.schemas.actions import FlowRunCreate, FlowRunUpdate, StateCreate
 from prefect.schemas.filters import FlowFilter, FlowRunFilter, TaskRunFilter
+from prefect.schemas.flow_run_input import FlowRunInput
 from prefect.schemas.objects import FlowRun, FlowRunPolicy, State
 from prefect.schemas.responses import (
     DependencyResult,
@@ -207,3 +208,40 @@ class FlowRunClientMixin(FlowClientMixin):
     ) -> None:
         """Merge `labels` into the run's labels; keys given here win."""
         await self._patch(f"/flow_runs/{flow_run_id}/labels", labels)
+
+    # -- pause / resume and run inputs (Prefect 3 names) -----------------------------------
+
+    async def resume_flow_run(
+        self, flow_run_id: uuid.UUID | str, run_input: dict[str, Any] | None = None
+    ) -> OrchestrationResult:
+        """Resume a Paused run, with the input it waits for (if any); the server's verdict."""
+        body = {"run_input": run_input} if run_input is not None else {}
+        return OrchestrationResult.model_validate(
+            await self._post(f"/flow_runs/{flow_run_id}/resume", body)
+        )
+
+    async def create_flow_run_input(
+        self, flow_run_id: uuid.UUID | str, key: str, value: str, sender: str | None = None
+    ) -> None:
+        """Store `value` (a string, JSON by convention) under `key`; 409 when the key exists."""
+        body = {"key": key, "value": value, "sender": sender}
+        await self._post(f"/flow_runs/{flow_run_id}/input", body)
+
+    async def read_flow_run_input(self, flow_run_id: uuid.UUID | str, key: str) -> str:
+        """The value stored under `key` (ObjectNotFound when there is none)."""
+        response = await self.request("GET", f"/flow_runs/{flow_run_id}/input/{key}")
+        return response.text
+
+    async def filter_flow_run_input(
+        self,
+        flow_run_id: uuid.UUID | str,
+        key_prefix: str,
+        limit: int = 1,
+        exclude_keys: Iterable[str] = (),
+    ) -> list[FlowRunInput]:
+        body = {"prefix": key_prefix, "limit": limit, "exclude_keys": list(exclude_keys)}
+        data = await self._post(f"/flow_runs/{flow_run_id}/input/filter", body)
+        return [FlowRunInput.model_validate(item) for item in data]
+
+    async def delete_flow_run_input(self, flow_run_id: uuid.UUID | str, key: str) -> None:
+        await self.request("DELETE", f"/flow_runs/{flow_run_id}/input/{key}")

@@ -12,7 +12,6 @@ flow, because reading settings costs more than a task run's own bookkeeping.
 from __future__ import annotations
 
 import logging
-import os
 import uuid
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
@@ -32,10 +31,6 @@ logger = logging.getLogger("prefect.results")
 _NOT_SET: Any = object()
 
 
-def _env_flag(name: str) -> bool:
-    return os.environ.get(name, "").strip().lower() in {"1", "true", "yes", "on"}
-
-
 class ResultSettings:
     """What a flow run's tasks need to know about persistence, read once per run."""
 
@@ -51,9 +46,8 @@ class ResultSettings:
             settings.results_persist_by_default if flow_persist is None else flow_persist
         )
         self.storage = options.get("result_storage") or settings.results_local_storage_path
-        # Prefect 3 settings not (yet) in prefect.settings: read from the environment
-        self.refresh_all = _env_flag("PREFECT_TASKS_REFRESH_CACHE")
-        self.default_no_cache = _env_flag("PREFECT_TASKS_DEFAULT_NO_CACHE")
+        self.refresh_all = settings.tasks_refresh_cache
+        self.default_no_cache = settings.tasks_default_no_cache
 
 
 class TaskCacheOptions:

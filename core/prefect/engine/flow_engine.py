@@ -33,7 +33,7 @@ from prefect.engine import api
 from prefect.engine._models import construct, new_state, state_details
 from prefect.engine.heartbeat import Heartbeat
 from prefect.engine.outcomes import crashed_state, failed_state, is_crash, state_from_return
-from prefect.exceptions import Abort, ParameterTypeError
+from prefect.exceptions import Abort, ParameterTypeError, Pause
 from prefect.schemas.actions import TaskRunReport
 from prefect.schemas.objects import FlowRunPolicy, State, StateType, TaskRun
 from prefect.schemas.responses import SetStateStatus
@@ -506,6 +506,10 @@ def run_flow_sync(
                         value = flow.fn(*call_args, **call_kwargs)
                 else:
                     value = flow.fn(*call_args, **call_kwargs)
+        except Pause as exc:
+            # suspended: the run left this process; its deployment runs it again on resume
+            final = exc.state
+            break
         except BaseException as exc:
             outcome = engine.outcome(exc=exc)
             crash = exc if is_crash(exc) else None
@@ -557,6 +561,9 @@ async def run_flow_async(
                     )
                 else:
                     value = await flow.fn(*call_args, **call_kwargs)
+        except Pause as exc:
+            final = exc.state
+            break
         except BaseException as exc:
             outcome = engine.outcome(exc=exc)
             crash = exc if is_crash(exc) else None
