@@ -39,19 +39,20 @@ from collections.abc import Callable
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, Generic, Literal, ParamSpec, TypeVar, overload
 
+from prefect._hook_methods import HookMethods, HookT
+
 if TYPE_CHECKING:
     from prefect.utilities.callables import ParameterSchema
 
 P = ParamSpec("P")
 R = TypeVar("R")
-HookT = TypeVar("HookT", bound=Callable[..., Any])
 
 __all__ = ["Flow", "flow"]
 
 _NOT_SET: Any = object()
 
 
-class Flow(Generic[P, R]):
+class Flow(HookMethods, Generic[P, R]):
     """A function wrapped as a flow; call it like the function."""
 
     def __init__(
@@ -105,17 +106,7 @@ class Flow(Generic[P, R]):
         self.__module__ = getattr(fn, "__module__", __name__)
         self.__wrapped__ = fn
 
-    # -- hooks added with decorators ----------------------------------------------------------
-
-    def on_completion(self, fn: HookT) -> HookT:
-        """Add a hook called when a run of this flow completes (usable as a decorator)."""
-        self.on_completion_hooks.append(fn)
-        return fn
-
-    def on_failure(self, fn: HookT) -> HookT:
-        """Add a hook called when a run of this flow ends Failed."""
-        self.on_failure_hooks.append(fn)
-        return fn
+    # -- hooks added with decorators (on_completion, on_failure, on_running: HookMethods) --
 
     def on_cancellation(self, fn: HookT) -> HookT:
         """Add a hook called when a run of this flow ends Cancelled."""
@@ -125,11 +116,6 @@ class Flow(Generic[P, R]):
     def on_crashed(self, fn: HookT) -> HookT:
         """Add a hook called when a run of this flow crashes."""
         self.on_crashed_hooks.append(fn)
-        return fn
-
-    def on_running(self, fn: HookT) -> HookT:
-        """Add a hook called each time a run of this flow enters Running."""
-        self.on_running_hooks.append(fn)
         return fn
 
     @cached_property

@@ -35,12 +35,12 @@ import inspect
 from collections.abc import Callable, Iterable
 from typing import Any, Generic, Literal, ParamSpec, TypeVar, overload
 
+from prefect._hook_methods import HookMethods
 from prefect.context import get_flow_run_context
 from prefect.schemas.objects import TaskRunPolicy
 
 P = ParamSpec("P")
 R = TypeVar("R")
-HookT = TypeVar("HookT", bound=Callable[..., Any])
 
 __all__ = ["Task", "exponential_backoff", "task", "task_input_hash"]
 
@@ -82,7 +82,7 @@ def _task_key(fn: Callable[..., Any]) -> str:
     return f"{fn.__qualname__}-{digest}"
 
 
-class Task(Generic[P, R]):
+class Task(HookMethods, Generic[P, R]):
     """A function wrapped as a task; call it like the function."""
 
     def __init__(
@@ -143,23 +143,6 @@ class Task(Generic[P, R]):
         self.__qualname__ = getattr(fn, "__qualname__", self.name)
         self.__module__ = getattr(fn, "__module__", __name__)
         self.__wrapped__ = fn
-
-    # -- hooks added with decorators ----------------------------------------------------------
-
-    def on_completion(self, fn: HookT) -> HookT:
-        """Add a hook called when a run of this task completes (usable as a decorator)."""
-        self.on_completion_hooks.append(fn)
-        return fn
-
-    def on_failure(self, fn: HookT) -> HookT:
-        """Add a hook called when a run of this task ends Failed (after its retries)."""
-        self.on_failure_hooks.append(fn)
-        return fn
-
-    def on_running(self, fn: HookT) -> HookT:
-        """Add a hook called each time a run of this task enters Running."""
-        self.on_running_hooks.append(fn)
-        return fn
 
     # -- options -----------------------------------------------------------------------------
 
