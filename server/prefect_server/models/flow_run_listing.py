@@ -39,7 +39,7 @@ async def list_flow_runs(session: AsyncSession, body: FlowRunFilterRequest) -> l
     chosen = await filters.choose_related(session, body)
     if dialect == "sqlite" and 2 * len(_RUN_COLUMNS) + 2 <= _SQLITE_MAX_ARGS:
         document = _sqlite_document()
-        documents = await session.execute(_paged(sa.select(document), body, dialect, chosen))
+        documents = await session.execute(_page_first(sa.select(document), body, dialect, chosen))
         return [FlowRun.model_validate_json(text) for text in documents.scalars()]
     labels = [f"state__{column.key}" for column in _STATE_COLUMNS]
     stmt = sa.select(
@@ -50,8 +50,8 @@ async def list_flow_runs(session: AsyncSession, body: FlowRunFilterRequest) -> l
         ),
     )
     paged = (
-        _page_first(stmt, body, chosen)
-        if dialect == "postgresql"
+        _page_first(stmt, body, dialect, chosen)
+        if dialect in ("postgresql", "sqlite")
         else _paged(stmt, body, dialect, chosen)
     )
     out: list[FlowRun] = []
@@ -83,19 +83,22 @@ def _paged(
 
 
 def _page_first(
-    stmt: sa.Select[Any], body: FlowRunFilterRequest, chosen: filters.Chosen
+    stmt: sa.Select[Any], body: FlowRunFilterRequest, dialect: str, chosen: filters.Chosen
 ) -> sa.Select[Any]:
-    """`_paged` for PostgreSQL: the page's run ids first, then their rows and states.
+    """`_paged`, the page's run ids first, then their rows and states.
 
     PostgreSQL joins before it sorts: when no index gives the order, or the page is deep,
     every run it passes gets its state looked up, and a million-run store then spent
-    tens of thousands of lookups on one page. The ids alone can often be read from the
-    sort's index without the table, and only the page's runs meet their states.
+    tens of thousands of lookups on one page. SQLite, sorting in a temporary B-tree,
+    computes the selected values of every matching row first: a listing's JSON document
+    for all of a flow's 10,000 runs to keep 200 (140 ms instead of 15). The ids alone can
+    often be read from the sort's index without the table, and only the page's runs meet
+    their states and become documents.
     """
-    where = filters.flow_runs_where(body, "postgresql", chosen)
+    where = filters.flow_runs_where(body, dialect, chosen)
     order = filters.flow_run_order(body.sort)
     ids = sa.select(_RUN.c.id).where(*where)
-    if split := _state_split(body):
+    if dialect == "postgresql" and (split := _state_split(body)):
         # one ordered, limited branch per state, merged by the page's own sort
         column, values = split
         depth = body.offset + (body.limit or 0)
