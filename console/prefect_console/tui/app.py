@@ -99,6 +99,7 @@ class ConsoleApp(App[None]):
         from prefect_console.tui.screens.flow_runs import FlowRunsScreen
 
         self.push_screen(FlowRunsScreen())
+        self.call_after_refresh(_freeze_loaded_objects)
         if self.user_keymap.keys or self.user_keymap.problems:
             # after the first paint: checking ids imports every screen
             self.call_after_refresh(self._report_keymap)
@@ -279,3 +280,22 @@ class ConsoleApp(App[None]):
             exclusive=True,
             exit_on_error=False,
         )
+
+
+_frozen = False
+
+
+def _freeze_loaded_objects() -> None:
+    """Keep what is loaded at start (Textual, the screens, the client's models: most of
+    the process's objects, alive until it exits) out of the garbage collector's walks: a
+    full collection over them stalled the console for 110 ms while paging back through a
+    long log (tests/bench/bench_tui.py). Once per process: what is frozen is never
+    collected, so a process that opens many consoles (tests) freezes only the first."""
+    global _frozen
+    if _frozen:
+        return
+    _frozen = True
+    import gc
+
+    gc.collect()
+    gc.freeze()
