@@ -25,7 +25,7 @@ Caching and persistence (`cache_policy`, `cache_key_fn`, `cache_expiration`,
 or "json", `result_storage_key`): see `prefect.cache_policies`. A cache hit ends the run
 Completed with the name Cached, without calling the function.
 
-Accepted but not yet acting: `retry_jitter_factor`, `cache_result_in_memory`.
+Accepted but not yet acting: `cache_result_in_memory`.
 """
 
 from __future__ import annotations
@@ -70,6 +70,15 @@ def task_input_hash(context: Any, arguments: dict[str, Any]) -> str | None:
     task = context.task
     code = getattr(task.fn, "__code__", None)
     return hash_objects(task.task_key, code.co_code.hex() if code else None, arguments)
+
+
+def _jitter_factor(value: Any) -> float | None:
+    """`retry_jitter_factor` checked: None, or a number of at least 0."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+        raise ValueError(f"retry_jitter_factor must be a number >= 0, not {value!r}")
+    return float(value)
 
 
 def _task_key(fn: Callable[..., Any]) -> str:
@@ -118,6 +127,8 @@ class Task(HookMethods, Generic[P, R]):
         self.retries = int(retries or 0)
         self.retry_delay_seconds = retry_delay_seconds if retry_delay_seconds is not None else 0
         self.retry_condition_fn = retry_condition_fn
+        # read, not taken, from the other options: `with_options` passes those on whole
+        self.retry_jitter_factor = _jitter_factor(unsupported.get("retry_jitter_factor"))
         self.timeout_seconds = timeout_seconds
         self.log_prints = log_prints
         self.task_run_name = task_run_name
@@ -159,7 +170,15 @@ class Task(HookMethods, Generic[P, R]):
         delays = self._delays(retries_done)
         if not delays:
             return 0.0
-        return delays[min(retries_done, len(delays) - 1)]
+        delay = delays[min(retries_done, len(delays) - 1)]
+        factor = self.retry_jitter_factor
+        if factor and delay > 0:
+            # anywhere within delay x (1 +- factor), so that tasks failing together do
+            # not all come back at the same moment (never below zero)
+            import random
+
+            return random.uniform(max(delay * (1 - factor), 0.0), delay * (1 + factor))
+        return delay
 
     def retry_condition(self, exc: BaseException) -> bool:
         if self.retry_condition_fn is None:
