@@ -89,14 +89,7 @@ async def _pause(
 ) -> Any:
     from prefect.states import Paused
 
-    run = await client.read_flow_run(run_id)
-    pause_key = key or str(len(run.empirical_policy.pause_keys or []) + 1)
-    keyset = None
-    if model is not None:
-        from prefect.input.run_input import keyset_from_base_key
-
-        keyset = keyset_from_base_key(f"paused-{pause_key}")
-        await model.save_schema(client, run_id, keyset)
+    pause_key, keyset = await _pause_key_and_inputs(client, run_id, model, key)
     proposed = Paused(timeout_seconds=timeout, pause_key=pause_key, run_input_keyset=keyset)
     result = await client.set_flow_run_state(run_id, proposed)
     if result.status.value != "ACCEPT":
@@ -138,6 +131,22 @@ def suspend_flow_run(
     return _dispatch(lambda client: _suspend(client, run_id, model, float(timeout), key, current))
 
 
+async def _pause_key_and_inputs(
+    client: PrefectClient, run_id: uuid.UUID, model: Any, key: str | None
+) -> tuple[str, Any]:
+    """The pause's key (the next number unless given) and, when input is awaited, the
+    keys under which its schema is now stored and its answer will be."""
+    run = await client.read_flow_run(run_id)
+    pause_key = key or str(len(run.empirical_policy.pause_keys or []) + 1)
+    if model is None:
+        return pause_key, None
+    from prefect.input.run_input import keyset_from_base_key
+
+    keyset = keyset_from_base_key(f"paused-{pause_key}")
+    await model.save_schema(client, run_id, keyset)
+    return pause_key, keyset
+
+
 async def _suspend(
     client: PrefectClient,
     run_id: uuid.UUID,
@@ -148,14 +157,7 @@ async def _suspend(
 ) -> State:
     from prefect.states import Suspended
 
-    run = await client.read_flow_run(run_id)
-    pause_key = key or str(len(run.empirical_policy.pause_keys or []) + 1)
-    keyset = None
-    if model is not None:
-        from prefect.input.run_input import keyset_from_base_key
-
-        keyset = keyset_from_base_key(f"paused-{pause_key}")
-        await model.save_schema(client, run_id, keyset)
+    pause_key, keyset = await _pause_key_and_inputs(client, run_id, model, key)
     proposed = Suspended(timeout_seconds=timeout, pause_key=pause_key, run_input_keyset=keyset)
     result = await client.set_flow_run_state(run_id, proposed)
     if result.status.value != "ACCEPT":

@@ -9,9 +9,10 @@ state, as in Prefect 3: hooks react to an outcome, they cannot alter it.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import inspect
 import threading
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -89,18 +90,11 @@ def call_hooks(
     logger: logging.LoggerAdapter[logging.Logger],
 ) -> None:
     """Call `hooks` one after the other from synchronous code."""
-    state = args[2]
     for hook in hooks:
-        name = _name(hook)
-        logger.info("Running hook %r in response to entering state %r", name, state.name)
-        try:
+        with _reported(hook, args[2], logger):
             result = hook(*args)
             if inspect.isawaitable(result):
                 _run_coroutine(result)
-        except Exception as exc:
-            logger.error("An error was encountered while running hook %r", name, exc_info=exc)
-        else:
-            logger.info("Hook %r finished running successfully", name)
 
 
 async def acall_hooks(
@@ -109,15 +103,23 @@ async def acall_hooks(
     logger: logging.LoggerAdapter[logging.Logger],
 ) -> None:
     """Call `hooks` one after the other from a coroutine, awaiting the async ones."""
-    state = args[2]
     for hook in hooks:
-        name = _name(hook)
-        logger.info("Running hook %r in response to entering state %r", name, state.name)
-        try:
+        with _reported(hook, args[2], logger):
             result = hook(*args)
             if inspect.isawaitable(result):
                 await result
-        except Exception as exc:
-            logger.error("An error was encountered while running hook %r", name, exc_info=exc)
-        else:
-            logger.info("Hook %r finished running successfully", name)
+
+
+@contextlib.contextmanager
+def _reported(
+    hook: Hook, state: State, logger: logging.LoggerAdapter[logging.Logger]
+) -> Iterator[None]:
+    """Log a hook's start and end; a hook's failure is logged, never raised."""
+    name = _name(hook)
+    logger.info("Running hook %r in response to entering state %r", name, state.name)
+    try:
+        yield
+    except Exception as exc:
+        logger.error("An error was encountered while running hook %r", name, exc_info=exc)
+    else:
+        logger.info("Hook %r finished running successfully", name)
