@@ -26,6 +26,7 @@ from prefect_server.api import (
     variables,
     work_pools,
 )
+from prefect_server.api.hot_routes import HotRoutes
 from prefect_server.database.engine import Database
 from prefect_server.database.migrate import migrate
 
@@ -122,6 +123,8 @@ def build_app(database: Database | None = None) -> FastAPI:
         *events.routers,
     ):
         app.include_router(router, prefix="/api")
+    # before the routing: the hottest write skips it (see `hot_routes`)
+    app.add_middleware(HotRoutes)
     app.add_exception_handler(IntegrityError, _integrity_error)
 
     def openapi() -> dict[str, Any]:

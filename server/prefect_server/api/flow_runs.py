@@ -29,6 +29,7 @@ from prefect_server.api.dependencies import get_db, not_found
 from prefect_server.api.pagination import page_count, page_request
 from prefect_server.database.engine import Database
 from prefect_server.models import flow_runs as models
+from prefect_server.models.flow_run_create_lean import create_flow_run_lean
 from prefect_server.models.flow_run_listing import list_flow_runs
 from prefect_server.models.graph import flow_run_graph
 from prefect_server.models.history import flow_run_history
@@ -42,6 +43,9 @@ router = APIRouter(prefix="/flow_runs", tags=["Flow Runs"])
 async def create_flow_run(
     flow_run: FlowRunCreate, response: Response, db: Database = Depends(get_db)
 ) -> FlowRun:
+    row = await create_flow_run_lean(db, flow_run)
+    if row is not None:
+        return convert.flow_run(row)
     try:
         async with db.write() as session:
             row, created = await models.create_flow_run(session, flow_run)

@@ -9,6 +9,7 @@ the event loop thread (`sqlite_inline`), and that wait is an asynchronous one.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 import sqlite3
@@ -23,6 +24,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
 
 from prefect_server.database import sqlite_inline
+from prefect_server.database.checkpoints import AUTOCHECKPOINT_PAGES, Checkpointer
+from prefect_server.database.lean_writer import LeanWriter
 
 try:
     from sqlalchemy.util import await_ as _await
@@ -79,7 +82,21 @@ def _on_sqlite_begin(conn: sa.Connection) -> None:
         conn.exec_driver_sql(f"BEGIN {mode}")
 
 
-def create_engine(url: str, *, timeout: float = 10.0) -> AsyncEngine:
+def sqlite_file(url: str) -> tuple[str, bool] | None:
+    """(path, whether it is a URI) of a SQLite database in a file; None for any other."""
+    parsed = make_url(normalize_url(url))
+    if parsed.get_backend_name() != "sqlite":
+        return None
+    args, options = SQLiteDialect_pysqlite().create_connect_args(parsed)
+    path = str(args[0]) if args else ""
+    if not path or path == ":memory:" or "mode=memory" in path:
+        return None
+    return path, bool(options.get("uri"))
+
+
+def create_engine(
+    url: str, *, timeout: float = 10.0, autocheckpoint: int | None = None
+) -> AsyncEngine:
     url = normalize_url(url)
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
@@ -92,7 +109,10 @@ def create_engine(url: str, *, timeout: float = 10.0) -> AsyncEngine:
         engine = create_async_engine(
             url,
             async_creator=sqlite_inline.creator(
-                args[0], timeout=timeout, uri=bool(options.get("uri"))
+                args[0],
+                timeout=timeout,
+                uri=bool(options.get("uri")),
+                autocheckpoint=autocheckpoint,
             ),
             json_serializer=_json_dumps,
             json_deserializer=_json_loads,
@@ -113,11 +133,19 @@ class Database:
 
     def __init__(self, url: str, *, timeout: float = 10.0) -> None:
         self.url = normalize_url(url)
-        self.engine = create_engine(self.url, timeout=timeout)
+        self._file = sqlite_file(self.url)
+        self._checkpoints: Checkpointer | None = None
+        autocheckpoint: int | None = None
+        if self._file is not None:
+            self._checkpoints = Checkpointer(self._file[0], uri=self._file[1], timeout=timeout)
+            autocheckpoint = AUTOCHECKPOINT_PAGES
+        self.engine = create_engine(self.url, timeout=timeout, autocheckpoint=autocheckpoint)
         self.dialect = self.engine.dialect.name
         # Write transactions on SQLite take the lock up front (BEGIN IMMEDIATE).
         self.write_engine = self.engine.execution_options(**{_BEGIN_OPTION: "IMMEDIATE"})
         self._writes_since_analyze = 0
+        self._timeout = timeout
+        self._lean: LeanWriter | None = None
 
     @property
     def is_sqlite(self) -> bool:
@@ -137,10 +165,32 @@ class Database:
         ):
             yield session
         if self.is_sqlite:
-            self._writes_since_analyze += 1
-            if self._writes_since_analyze >= ANALYZE_EVERY:
-                self._writes_since_analyze = 0
-                await self.analyze()
+            await self.note_write()
+
+    def lean_writer(self) -> LeanWriter | None:
+        """Plain-statement write transactions (`lean_writer`), on SQLite only."""
+        if self._file is None:
+            # PostgreSQL, or an in-memory database (private to its connection: a second
+            # connection would write elsewhere)
+            return None
+        if self._lean is None:
+            self._lean = LeanWriter(
+                self._file[0],
+                self.engine.dialect,
+                timeout=self._timeout,
+                uri=self._file[1],
+                autocheckpoint=AUTOCHECKPOINT_PAGES,
+            )
+        return self._lean
+
+    async def note_write(self) -> None:
+        """Count a write transaction made outside `write()` towards the next ANALYZE."""
+        if self._checkpoints is not None:
+            self._checkpoints.wrote()
+        self._writes_since_analyze += 1
+        if self._writes_since_analyze >= ANALYZE_EVERY:
+            self._writes_since_analyze = 0
+            await self.analyze()
 
     async def analyze(self) -> None:
         """Refresh SQLite's planner statistics; a failure is logged, never raised (the
@@ -153,4 +203,8 @@ class Database:
             _log.debug("ANALYZE failed", exc_info=True)
 
     async def dispose(self) -> None:
+        if self._lean is not None:
+            self._lean.close()
         await self.engine.dispose()
+        if self._checkpoints is not None:
+            await asyncio.to_thread(self._checkpoints.stop)

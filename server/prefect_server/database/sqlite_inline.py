@@ -230,7 +230,9 @@ class InlineConnection:
         self.raw.isolation_level = value  # type: ignore[assignment]
 
 
-def _open(database: str, timeout: float, uri: bool) -> sqlite3.Connection:
+def _open(
+    database: str, timeout: float, uri: bool, autocheckpoint: int | None
+) -> sqlite3.Connection:
     raw = sqlite3.connect(
         database, timeout=timeout, isolation_level=None, check_same_thread=False, uri=uri
     )
@@ -241,6 +243,9 @@ def _open(database: str, timeout: float, uri: bool) -> sqlite3.Connection:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
+        if autocheckpoint is not None:
+            # checkpoints are run by the store's `Checkpointer`, off the request path
+            cursor.execute(f"PRAGMA wal_autocheckpoint={int(autocheckpoint)}")
         cursor.close()
     except BaseException:
         raw.close()
@@ -248,12 +253,15 @@ def _open(database: str, timeout: float, uri: bool) -> sqlite3.Connection:
     return raw
 
 
-def creator(database: str, *, timeout: float, uri: bool = False) -> Callable[[], Any]:
+def creator(
+    database: str, *, timeout: float, uri: bool = False, autocheckpoint: int | None = None
+) -> Callable[[], Any]:
     """The `async_creator` of an engine on `database`: opening (which may wait for a lock
-    while the journal mode is set) happens on a worker thread, the rest inline."""
+    while the journal mode is set) happens on a worker thread, the rest inline.
+    `autocheckpoint` sets the WAL size (pages) at which a commit checkpoints by itself."""
 
     async def connect() -> InlineConnection:
-        raw = await asyncio.to_thread(_open, database, timeout, uri)
+        raw = await asyncio.to_thread(_open, database, timeout, uri, autocheckpoint)
         return InlineConnection(raw, timeout)
 
     return connect

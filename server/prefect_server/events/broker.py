@@ -108,7 +108,13 @@ def publish_after_commit(session: AsyncSession, rows: list[dict[str, Any]]) -> N
 
 def _after_commit(session: Session) -> None:
     rows: list[dict[str, Any]] | None = session.info.pop(_PENDING, None)
-    if not rows or not has_subscribers():
+    if rows:
+        publish_rows(rows)
+
+
+def publish_rows(rows: list[dict[str, Any]]) -> None:
+    """Publish the events of these committed `events` rows, if anyone listens."""
+    if not has_subscribers():
         return
     try:
         publish([event_from_row(row) for row in rows])

@@ -123,7 +123,7 @@ class _Encoder:
         return encoded, ids, resources
 
 
-def _insert_sql(dialect: str, paramstyle: str, table: str, columns: Sequence[str]) -> str:
+def insert_sql(dialect: str, paramstyle: str, table: str, columns: Sequence[str]) -> str:
     if paramstyle == "qmark":
         marks = ", ".join("?" * len(columns))
     elif paramstyle == "numeric_dollar":
@@ -146,6 +146,22 @@ async def insert_events(session: AsyncSession, rows: Sequence[dict[str, Any]]) -
     if not rows:
         return
     dialect = dialect_of(session)
+    events, resources = encode_events(dialect, rows)
+    paramstyle = session.get_bind().dialect.paramstyle
+    connection = await session.connection()
+    await connection.exec_driver_sql(
+        insert_sql(dialect, paramstyle, "events", EVENT_COLUMNS), events
+    )
+    if resources:
+        await connection.exec_driver_sql(
+            insert_sql(dialect, paramstyle, "event_resources", RESOURCE_COLUMNS), resources
+        )
+
+
+def encode_events(
+    dialect: str, rows: Sequence[dict[str, Any]]
+) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+    """The parameter tuples of the `events` rows and of their `event_resources` rows."""
     enc = _Encoder(dialect)
     events: list[tuple[Any, ...]] = []
     resources: list[tuple[Any, ...]] = []
@@ -177,12 +193,4 @@ async def insert_events(session: AsyncSession, rows: Sequence[dict[str, Any]]) -
             resources.append(
                 (enc.new_id(), recorded, recorded, occurred, resource_id, role, labels, event_id)
             )
-    paramstyle = session.get_bind().dialect.paramstyle
-    connection = await session.connection()
-    await connection.exec_driver_sql(
-        _insert_sql(dialect, paramstyle, "events", EVENT_COLUMNS), events
-    )
-    if resources:
-        await connection.exec_driver_sql(
-            _insert_sql(dialect, paramstyle, "event_resources", RESOURCE_COLUMNS), resources
-        )
+    return events, resources

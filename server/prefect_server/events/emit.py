@@ -276,6 +276,21 @@ async def flow_run_context(session: AsyncSession, run: orm.FlowRun) -> FlowRunCo
     flow = await session.get(orm.Flow, run.flow_id)
     if flow is None:
         return None
+    extra: dict[str, Any] = {}
+    if (
+        run.deployment_id is not None
+        or run.work_queue_id is not None
+        or run.work_pool_id is not None
+    ):
+        extra = await _surroundings(session, run)
+    return context_of(run, flow.name, flow.tags, extra)
+
+
+def context_of(
+    run: orm.FlowRun, flow_name: str, flow_tags: list[str] | None, extra: Mapping[str, Any]
+) -> FlowRunContext:
+    """The context of `run` given its flow's name and tags and, for a run of a deployment
+    or work pool, the `_surroundings` found for it."""
     row: dict[str, Any] = {
         "id": run.id,
         "name": run.name,
@@ -287,15 +302,10 @@ async def flow_run_context(session: AsyncSession, run: orm.FlowRun) -> FlowRunCo
         "work_queue_name": run.work_queue_name,
         "work_pool_id": run.work_pool_id,
         "work_pool_name": run.work_pool_name,
-        "flow_name": flow.name,
-        "flow_tags": flow.tags,
+        "flow_name": flow_name,
+        "flow_tags": flow_tags,
+        **extra,
     }
-    if (
-        run.deployment_id is not None
-        or run.work_queue_id is not None
-        or run.work_pool_id is not None
-    ):
-        row.update(await _surroundings(session, run))
     return FlowRunContext(row)
 
 
@@ -334,6 +344,18 @@ async def _flow_run_event(
         )
         first = found.mappings().first()
         parent = dict(first) if first is not None else None
+    return flow_run_event_row(run, context, parent, initial, validated)
+
+
+def flow_run_event_row(
+    run: orm.FlowRun,
+    context: FlowRunContext | None,
+    parent: Mapping[str, Any] | None,
+    initial: StateView | None,
+    validated: StateView,
+) -> dict[str, Any]:
+    """The event of a flow run's state change, given the run's context and the id, name
+    and tags of its parent task run (None for a run that is no subflow)."""
     related = context.flow_run_related(parent) if context is not None else []
     resource = _state_resource("flow-run", run.id, run.name, validated)
     resource["prefect.run-count"] = str(run.run_count)

@@ -68,6 +68,23 @@ async def _existing(session: AsyncSession, create: FlowRunCreate) -> orm.FlowRun
     return None
 
 
+def new_run(create: FlowRunCreate) -> orm.FlowRun:
+    """The run `create` asks for, not stored yet and without a state."""
+    values = create.model_dump(exclude={"state", "id"})
+    values["empirical_policy"] = create.empirical_policy.model_dump(mode="json")
+    values["name"] = create.name or generate_run_name()
+    # the counters the orchestration and the event read before the row is written
+    run = orm.FlowRun(
+        id=create.id or uuid.uuid4(), run_count=0, total_run_time=timedelta(0), **values
+    )
+    set_committed_value(run, "state", None)
+    return run
+
+
+def first_state(create: FlowRunCreate) -> StateCreate:
+    return create.state or StateCreate(type=StateType.PENDING)
+
+
 async def create_flow_run(session: AsyncSession, create: FlowRunCreate) -> tuple[orm.FlowRun, bool]:
     """The new run and True, or the run this request already created (same id or key) and False.
 
@@ -81,27 +98,18 @@ async def create_flow_run(session: AsyncSession, create: FlowRunCreate) -> tuple
     flow = await session.get(orm.Flow, create.flow_id)
     if flow is None:
         raise FlowNotFound(f"Flow {create.flow_id} not found")
-    values = create.model_dump(exclude={"state", "id"})
-    values["empirical_policy"] = create.empirical_policy.model_dump(mode="json")
+    run = new_run(create)
     if create.work_pool_name is not None or create.work_queue_name is not None:
         # a run named into a pool or queue belongs to it, so that its workers find it
         from prefect_server.models.work_queues import resolve_work_queue
 
         queue = await resolve_work_queue(session, create.work_pool_name, create.work_queue_name)
         if queue is not None:
-            values.update(
-                work_queue_id=queue.id,
-                work_queue_name=queue.name,
-                work_pool_id=queue.work_pool_id,
-                work_pool_name=queue.work_pool.name,
-            )
-    values["name"] = create.name or generate_run_name()
-    # the counters the orchestration and the event read before the row is written
-    run = orm.FlowRun(
-        id=create.id or uuid.uuid4(), run_count=0, total_run_time=timedelta(0), **values
-    )
-    set_committed_value(run, "state", None)
-    initial = create.state or StateCreate(type=StateType.PENDING)
+            run.work_queue_id = queue.id
+            run.work_queue_name = queue.name
+            run.work_pool_id = queue.work_pool_id
+            run.work_pool_name = queue.work_pool.name
+    initial = first_state(create)
     if dialect_of(session) != "postgresql":
         # SQLite: this write transaction has held the database's lock since the lookup of
         # an existing run, so no other writer can have taken the id or key meanwhile;

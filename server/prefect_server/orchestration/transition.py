@@ -31,6 +31,7 @@ from sqlalchemy.orm import Session, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
 from prefect_server.database import orm
+from prefect_server.database.lean_writer import row_values
 from prefect_server.events.emit import state_changed
 from prefect_server.orchestration import deployment_concurrency
 from prefect_server.orchestration.policy import decide, policy_for
@@ -123,27 +124,6 @@ def write_state(
     return row
 
 
-def _row_values(obj: orm.Base) -> dict[str, Any]:
-    """Every column of `obj`'s row, those it lacks set to their defaults on it too (as a
-    flush would), so that the object matches the row it is inserted as."""
-    values: dict[str, Any] = {}
-    for attr in sa.inspect(type(obj)).column_attrs:
-        column = attr.columns[0]
-        if attr.key in obj.__dict__:
-            value = obj.__dict__[attr.key]
-        else:
-            default = column.default
-            if default is None:
-                value = None
-            elif default.is_callable:
-                value = default.arg(None)  # type: ignore[attr-defined]
-            else:
-                value = default.arg  # type: ignore[attr-defined]
-            setattr(obj, attr.key, value)
-        values[column.key] = value
-    return values
-
-
 def _insert_new(session: Session, objects: Sequence[orm.Base]) -> None:
     """INSERT new objects one statement each, and attach them to `session` as if loaded.
 
@@ -157,7 +137,7 @@ def _insert_new(session: Session, objects: Sequence[orm.Base]) -> None:
         statement = _INSERTS.get(table.name)
         if statement is None:
             statement = _INSERTS[table.name] = sa.insert(table)
-        connection.execute(statement, _row_values(obj))
+        connection.execute(statement, row_values(obj))
     for obj in objects:
         make_transient_to_detached(obj)
         session.add(obj)
@@ -193,13 +173,10 @@ def _details(decision: Decision) -> StateResponseDetails:
     return StateWaitDetails(delay_seconds=decision.delay_seconds or 0, reason=decision.reason)
 
 
-async def _proposal(
-    session: AsyncSession,
-    run: orm.FlowRun | orm.TaskRun,
-    create: StateCreate,
-    moment: datetime,
+def _bare_proposal(
+    run: orm.FlowRun | orm.TaskRun, create: StateCreate, initial: State | None, moment: datetime
 ) -> Proposal:
-    initial = state_from_row(run.state)
+    """The proposal with what the run itself says (for a task run, not its flow run's)."""
     proposal = Proposal(
         kind=_kind_of(run),
         initial=initial,
@@ -212,7 +189,17 @@ async def _proposal(
         proposal.has_deployment = run.deployment_id is not None
         proposal.parent_task_run_id = run.parent_task_run_id
         proposal.infrastructure_pid = run.infrastructure_pid
-    elif run.flow_run_id is not None:
+    return proposal
+
+
+async def _proposal(
+    session: AsyncSession,
+    run: orm.FlowRun | orm.TaskRun,
+    create: StateCreate,
+    moment: datetime,
+) -> Proposal:
+    proposal = _bare_proposal(run, create, state_from_row(run.state), moment)
+    if isinstance(run, orm.TaskRun) and run.flow_run_id is not None:
         proposal.task_flow_run_run_count = run.flow_run_run_count or 0
         flow_run = await session.get(orm.FlowRun, run.flow_run_id)
         if flow_run is not None:
@@ -235,6 +222,27 @@ def _apply_effects(run: orm.FlowRun | orm.TaskRun, proposal: Proposal, written: 
     if isinstance(run, orm.TaskRun) and proposal.flow_run is not None and running:
         # the flow run attempt this task ran in, to tell a later flow retry apart
         run.flow_run_run_count = proposal.flow_run.run_count
+
+
+def accept_first_state(
+    run: orm.FlowRun, create: StateCreate, moment: datetime
+) -> orm.FlowRunState | None:
+    """The first state of a flow run not stored yet, when the rules accept it as proposed.
+
+    For runs of no deployment (deployment concurrency reads the store): the state is
+    applied to `run` and returned as its row, neither added to a session. None when the
+    rules decide anything else; `propose_state(..., new_run=True)` handles every outcome.
+    """
+    if run.deployment_id is not None:
+        return None
+    proposal = _bare_proposal(run, create, None, moment)
+    decision = decide(proposal, policy=policy_for(proposal, force=False))
+    if decision.status != SetStateStatus.ACCEPT or decision.existing_state is not None:
+        return None
+    _apply_effects(run, proposal, proposal.proposed)
+    row = write_state(None, run, None, proposal.proposed)
+    assert isinstance(row, orm.FlowRunState)
+    return row
 
 
 async def propose_state(

@@ -1,0 +1,142 @@
+"""Write transactions on SQLite straight through the driver, for the hottest write routes.
+
+A flow run's creation through the ORM session cost about 1.8 ms of CPU, of which SQLite
+itself spent 0.2 ms: the session's identity map, unit of work, per-value bind processing
+and transaction bookkeeping were the rest. Here a transaction is a `BEGIN IMMEDIATE` on
+a connection of its own, plain parameter tuples and a `COMMIT`.
+
+What rows look like is still decided once, by the ORM's tables: the INSERT statements
+are compiled from them, and each value goes through its column type's bind processor
+(the storage formats of `prefect_server.database.types`), so rows written here read back
+exactly like rows the ORM wrote.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import sqlite3
+import uuid
+from collections.abc import AsyncIterator, Callable, Mapping
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Dialect
+
+from prefect_server.database import sqlite_inline
+from prefect_server.database.types import JSONType
+
+Processor = Callable[[Any], Any] | None
+
+
+def row_values(obj: Any) -> dict[str, Any]:
+    """Every column of `obj`'s row, those it lacks set to their defaults on it too (as a
+    flush would), so that the object matches the row it is inserted as."""
+    values: dict[str, Any] = {}
+    for attr in sa.inspect(type(obj)).column_attrs:
+        column = attr.columns[0]
+        if attr.key in obj.__dict__:
+            value = obj.__dict__[attr.key]
+        else:
+            default = column.default
+            if default is None:
+                value = None
+            elif default.is_callable:
+                value = default.arg(None)  # type: ignore[attr-defined]
+            else:
+                value = default.arg  # type: ignore[attr-defined]
+            setattr(obj, attr.key, value)
+        values[column.key] = value
+    return values
+
+
+class TableInsert:
+    """`INSERT INTO table (every column) VALUES (?...)` with the columns' bind processors."""
+
+    def __init__(self, table: sa.Table, dialect: Dialect) -> None:
+        self.columns = [column.key for column in table.columns]
+        names = ", ".join(f'"{column.name}"' for column in table.columns)
+        marks = ", ".join("?" * len(self.columns))
+        self.sql = f'INSERT INTO "{table.name}" ({names}) VALUES ({marks})'
+        self._processors: list[tuple[str, Processor]] = [
+            (column.key, column.type._cached_bind_processor(dialect)) for column in table.columns
+        ]
+
+    def parameters(self, values: Mapping[str, Any]) -> tuple[Any, ...]:
+        """The row's values in column order, as the driver stores them (missing: NULL)."""
+        out = []
+        for key, process in self._processors:
+            value = values.get(key)
+            if process is not None and value is not None:
+                value = process(value)
+            out.append(value)
+        return tuple(out)
+
+
+class LeanWriter:
+    """One SQLite connection for write transactions made of plain statements.
+
+    Transactions on it follow each other (a lock: a transaction that waits for the
+    database's write lock lets the loop serve other requests meanwhile); between BEGIN
+    and COMMIT nothing awaits, so no other coroutine can see or join a transaction.
+    """
+
+    def __init__(
+        self,
+        database: str,
+        dialect: Dialect,
+        *,
+        timeout: float,
+        uri: bool,
+        autocheckpoint: int | None = None,
+    ) -> None:
+        self._database = database
+        self._autocheckpoint = autocheckpoint
+        self._uri = uri
+        self._timeout = timeout
+        self._dialect = dialect
+        self._connection: sqlite_inline.InlineConnection | None = None
+        self._lock = asyncio.Lock()
+        self._inserts: dict[str, TableInsert] = {}
+        self._uuid = sa.Uuid()._cached_bind_processor(dialect)
+        self._json = JSONType()._cached_result_processor(dialect, None)
+
+    def uuid_parameter(self, value: uuid.UUID) -> Any:
+        """A UUID as the driver compares it with stored ids."""
+        return self._uuid(value) if self._uuid is not None else value
+
+    def json_value(self, stored: Any) -> Any:
+        """A JSON column's stored value as the ORM reads it back."""
+        return self._json(stored) if self._json is not None else stored
+
+    def insert(self, table: sa.Table) -> TableInsert:
+        found = self._inserts.get(table.name)
+        if found is None:
+            found = self._inserts[table.name] = TableInsert(table, self._dialect)
+        return found
+
+    @contextlib.asynccontextmanager
+    async def transaction(self) -> AsyncIterator[sqlite3.Connection]:
+        """The raw connection inside `BEGIN IMMEDIATE`; committed on success, rolled back
+        on error. The body must not await."""
+        async with self._lock:
+            if self._connection is None:
+                self._connection = await sqlite_inline.creator(
+                    self._database,
+                    timeout=self._timeout,
+                    uri=self._uri,
+                    autocheckpoint=self._autocheckpoint,
+                )()
+            connection = self._connection
+            await connection.begin("IMMEDIATE")
+            try:
+                yield connection.raw
+            except BaseException:
+                await connection.rollback()
+                raise
+            await connection.commit()
+
+    def close(self) -> None:
+        if self._connection is not None:
+            self._connection.stop()
+            self._connection = None
