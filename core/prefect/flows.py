@@ -22,14 +22,12 @@ lists to the decorator, or add hooks with the methods of the same names:
     @etl.on_failure
     def alert(flow, flow_run, state): ...
 
-`task_runner` takes a `ThreadPoolTaskRunner` (instance or class; see
-`prefect.task_runners`); a runner of another kind is kept in `unsupported_options` and the
-tasks run on the default thread pool. `persist_result=True` makes the flow's tasks persist
-their results (and so cache them by the default policy, see `prefect.cache_policies`).
-
-Accepted but not yet acting: persisting the flow's own result, `result_storage` and
-`result_serializer` for it, `cache_result_in_memory`: they are stored so that code written
-for Prefect 3 runs, without effect for now.
+`task_runner` takes a `ThreadPoolTaskRunner` (the default), a `ProcessPoolTaskRunner`
+(see `prefect.task_runners`) or a `prefect_dask.DaskTaskRunner` (instance or class).
+`persist_result=True` persists the flow's result and makes its tasks persist theirs (and
+so cache them by the default policy, see `prefect.cache_policies`); `result_storage`,
+`result_serializer` and `cache_result_in_memory` act as in Prefect 3 (see
+`prefect.results`).
 """
 
 from __future__ import annotations

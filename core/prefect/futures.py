@@ -1,7 +1,9 @@
 """Futures for tasks submitted to run in the background (`task.submit`, `task.map`).
 
 Submitted tasks run in a thread pool owned by the flow run (Prefect 3's default
-ThreadPoolTaskRunner behaves the same way); the flow run waits for them before it ends.
+ThreadPoolTaskRunner behaves the same way), or in other processes with the
+ProcessPoolTaskRunner or DaskTaskRunner (`prefect.engine.remote_tasks`); either way the
+flow run waits for them before it ends.
 
     future = add.submit(1, 2)
     future.result()          # 3, or raises what the task raised
@@ -158,11 +160,12 @@ def submit_task(
         )
     engine = _prepare(task, args, kwargs, flow_ctx)
     if flow_ctx.task_runner is None:
-        flow_ctx.task_runner = concurrent.futures.ThreadPoolExecutor(
-            max_workers=flow_ctx.flow.task_runner.thread_pool_size(),
-            thread_name_prefix=f"{flow_ctx.flow_run.name}-task",
-        )
+        flow_ctx.task_runner = flow_ctx.flow.task_runner.open_pool(flow_ctx)
     context = contextvars.copy_context()
+    elsewhere = getattr(flow_ctx.task_runner, "submit_task_run", None)
+    if elsewhere is not None:
+        # a process pool or a Dask cluster (prefect.engine.remote_tasks)
+        return PrefectFuture(engine.task_run.id, elsewhere(engine, wait_for, context), engine)
 
     def _run() -> State:
         # upstreams are waited for here, in the worker, so submitting never blocks the flow

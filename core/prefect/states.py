@@ -5,7 +5,8 @@
     <StateType.COMPLETED: 'COMPLETED'>
 
 A state made here can carry a Python value (or an exception) in memory; `State.result()`
-gives it back, raising the exception for failed states.
+gives it back, raising the exception for failed states. A state read from the API gets
+its value from the persisted result record its `data` references (`prefect.results`).
 """
 
 from __future__ import annotations
@@ -160,7 +161,7 @@ def raise_state_exception(state: State) -> None:
     """Raise the exception a failed, crashed or cancelled state stands for; else do nothing."""
     if not (state.is_failed() or state.is_crashed() or state.is_cancelled()):
         return
-    value = state._result if state._has_result else None
+    value = state._result if state._has_result else _persisted_exception(state)
     if isinstance(value, BaseException):
         raise value
     if isinstance(value, State):
@@ -178,22 +179,42 @@ def raise_state_exception(state: State) -> None:
 
 
 def get_state_result(state: State, raise_on_failure: bool = True) -> Any:
+    """The value `state` carries: the one kept in memory by the process that ran it, else
+    the persisted record its `data` references (read from storage, so a state read from
+    the API in another process has a result), else `data` itself when it is a plain value.
+    """
     if raise_on_failure and (state.is_failed() or state.is_crashed() or state.is_cancelled()):
         raise_state_exception(state)
     if state._has_result:
         return state._result
     if not state.is_final() and not state.is_paused():
         raise UnfinishedRun(f"Run is in {state.name} state; it has no result yet.")
-    if state.data is not None:
-        from prefect.results import read_result_record
+    data = state.data
+    if data is not None:
+        from prefect.results import is_result_metadata, load_result_from_metadata
 
-        value = read_result_record(state.data)
-        if value is not MissingResult:
-            return value
+        return load_result_from_metadata(data) if is_result_metadata(data) else data
     raise MissingResult(
         f"State {state.name!r} has no data; the run's result was not persisted "
         "(use persist_result=True to read it from another process)."
     )
+
+
+def _persisted_exception(state: State) -> Any:
+    """The exception a failed run persisted (None when it persisted none or it cannot
+    be read: the state's message is raised instead)."""
+    data = state.data
+    if data is None:
+        return None
+    from prefect.results import is_result_metadata, load_result_from_metadata
+
+    if not is_result_metadata(data):
+        return None
+    try:
+        value = load_result_from_metadata(data)
+    except MissingResult:
+        return None
+    return value if isinstance(value, BaseException) else None
 
 
 def new_transition_id() -> uuid.UUID:

@@ -21,11 +21,10 @@ that is retried). Pass lists to the decorator or add hooks with the methods of t
 names (`@my_task.on_failure`).
 
 Caching and persistence (`cache_policy`, `cache_key_fn`, `cache_expiration`,
-`refresh_cache`, `persist_result`, `result_storage` as a path, `result_serializer` "pickle"
-or "json", `result_storage_key`): see `prefect.cache_policies`. A cache hit ends the run
-Completed with the name Cached, without calling the function.
-
-Accepted but not yet acting: `cache_result_in_memory`.
+`refresh_cache`, `persist_result`, `result_storage` (a path, a storage block or its
+"slug/name"), `result_serializer` "pickle" or "json", `result_storage_key`,
+`cache_result_in_memory`): see `prefect.cache_policies` and `prefect.results`. A cache hit
+ends the run Completed with the name Cached, without calling the function.
 """
 
 from __future__ import annotations

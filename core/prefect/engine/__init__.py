@@ -7,5 +7,8 @@
 - `reporter`: batches task-run reports and log records to the API from the API loop.
 - `api`: the process's engine client, shared by every run and kept on the API loop.
 - `outcomes`: turning a return value or an exception into a final state.
+- `caching`: cache keys and records (in result storage) for task runs.
+- `remote_tasks`: task runs in other processes (process pool, Dask workers): what is
+  shipped there and how the worker side reports.
 - `_models`: cheap constructors for wire models built on the hot path.
 """

@@ -1,9 +1,17 @@
-"""Task caching and result persistence, as the task engine applies them.
+"""Caching and result persistence, as the task and flow engines apply them.
 
 Whether a task run persists its result (and so may be cached), in Prefect 3's order: the
 task's `persist_result`; else on when the task names a cache policy or `cache_key_fn`;
-else the flow's `persist_result`; else PREFECT_RESULTS_PERSIST_BY_DEFAULT. A run that does
-not persist is never looked up, so plain tasks pay one attribute check for all this.
+else its flow's choice. A flow's choice: its `persist_result`; else its parent flow's (a
+subflow); else PREFECT_RESULTS_PERSIST_BY_DEFAULT. Storage and serializer are inherited
+the same way (task -> flow -> parent flow -> PREFECT_RESULTS_LOCAL_STORAGE_PATH and
+pickle). A run that does not persist is never looked up, so plain tasks pay one attribute
+check for all this.
+
+A persisted result's record metadata becomes the final state's `data` (see
+`prefect.results`), so the state read from the API leads to the value. With
+`cache_result_in_memory=False` the state keeps no copy of the value in memory: its
+`result()` reads the record back.
 
 The settings are read once per flow run (`ResultSettings`), in the thread that called the
 flow, because reading settings costs more than a task run's own bookkeeping.
@@ -14,15 +22,16 @@ from __future__ import annotations
 import logging
 import uuid
 from datetime import timedelta
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from prefect.results import NOT_FOUND, ResultRecords, resolve_serializer
+from prefect.results import NOT_FOUND, ResultStore, resolve_serializer, resolve_storage
 
 if TYPE_CHECKING:
     from prefect.context import FlowRunContext
     from prefect.engine.task_engine import TaskRunEngine
     from prefect.flows import Flow
-    from prefect.tasks import Task
+    from prefect.serializers import Serializer
 
 __all__ = ["CachePlan", "ResultSettings", "TaskCacheOptions", "plan_for"]
 
@@ -32,22 +41,73 @@ _NOT_SET: Any = object()
 
 
 class ResultSettings:
-    """What a flow run's tasks need to know about persistence, read once per run."""
+    """What a flow run and its tasks need to know about persistence, read once per run."""
 
-    __slots__ = ("default_no_cache", "persist", "refresh_all", "storage")
+    __slots__ = (
+        "_storages",
+        "default_no_cache",
+        "in_memory",
+        "persist",
+        "refresh_all",
+        "serializer",
+        "storage",
+    )
 
-    def __init__(self, flow: Flow[..., Any]) -> None:
+    def __init__(self, flow: Flow[..., Any], parent: ResultSettings | None = None) -> None:
+        from prefect.serializers import PickleSerializer
         from prefect.settings import get_current_settings
 
         settings = get_current_settings()
         options = flow.unsupported_options
         flow_persist = options.get("persist_result")
-        self.persist = bool(
-            settings.results_persist_by_default if flow_persist is None else flow_persist
+        if flow_persist is not None:
+            self.persist = bool(flow_persist)
+        elif parent is not None:
+            self.persist = parent.persist
+        else:
+            self.persist = bool(settings.results_persist_by_default)
+        storage = options.get("result_storage")
+        if storage is None:
+            storage = parent.storage if parent else settings.results_local_storage_path
+        self.storage: Any = storage
+        serializer = options.get("result_serializer")
+        self.serializer: Serializer = (
+            resolve_serializer(serializer)
+            if serializer is not None
+            else (parent.serializer if parent else PickleSerializer())
         )
-        self.storage = options.get("result_storage") or settings.results_local_storage_path
+        # the flow's own result; tasks have their own option
+        self.in_memory = options.get("cache_result_in_memory") is not False
         self.refresh_all = settings.tasks_refresh_cache
         self.default_no_cache = settings.tasks_default_no_cache
+        # storage option -> (the option, its file system, its block document id)
+        self._storages: dict[Any, tuple[Any, Any, uuid.UUID | None]] = {}
+
+    def __getstate__(self) -> dict[str, Any]:
+        # sent to task worker processes: the memo is keyed by object ids of this process
+        return {name: getattr(self, name) for name in self.__slots__ if name != "_storages"}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        for name, value in state.items():
+            setattr(self, name, value)
+        self._storages = {}
+
+    def store(self, storage: Any = None, serializer: Serializer | None = None) -> ResultStore:
+        """The store for `storage` (default: the flow's) with `serializer` (default: the
+        flow's). A block named by slug is loaded once per flow run."""
+        spec = self.storage if storage is None else storage
+        memo_key = spec if isinstance(spec, str | Path) else id(spec)
+        found = self._storages.get(memo_key)
+        if found is None:
+            found = self._storages[memo_key] = (spec, *resolve_storage(spec))
+        return ResultStore(found[1], serializer or self.serializer, found[2])
+
+    def persist_flow_result(self, value: Any, failed: bool = False) -> dict[str, Any] | None:
+        """Write the flow's result (or the exception it failed with) to a new record; its
+        metadata for the final state's `data`, or None when not persisted."""
+        if not self.persist:
+            return None
+        return _save(self.store(), uuid.uuid4().hex, value, None, failed)
 
 
 class TaskCacheOptions:
@@ -56,6 +116,7 @@ class TaskCacheOptions:
     __slots__ = (
         "expiration",
         "explicit_policy",
+        "in_memory",
         "persist",
         "policy",
         "refresh",
@@ -85,49 +146,72 @@ class TaskCacheOptions:
             raise TypeError(f"cache_expiration must be a timedelta, not {expiration!r}")
         self.expiration: timedelta | None = expiration
         self.refresh: bool | None = options.get("refresh_cache")
-        self.serializer = resolve_serializer(options.get("result_serializer"))
+        serializer = options.get("result_serializer")
+        # None: the flow's serializer
+        self.serializer: Serializer | None = (
+            None if serializer is None else resolve_serializer(serializer)
+        )
         self.storage = options.get("result_storage")
         self.storage_key: str | None = options.get("result_storage_key")
+        self.in_memory = options.get("cache_result_in_memory") is not False
 
 
 class CachePlan:
-    """What one task run does about its cache: the key to look up (if any), and where
-    its result goes."""
+    """What one task run does about its cache and result: the key to look up (if any),
+    where its result goes, and whether its state keeps the value in memory."""
 
-    __slots__ = ("expiration", "lookup_key", "records", "serializer", "storage_key")
+    __slots__ = ("expiration", "in_memory", "lookup_key", "storage_key", "store")
 
     def __init__(
         self,
-        records: ResultRecords,
+        store: ResultStore,
         lookup_key: str | None,
         storage_key: str,
-        serializer: Any,
         expiration: timedelta | None,
+        in_memory: bool = True,
     ) -> None:
-        self.records = records
+        self.store = store
         self.lookup_key = lookup_key
         self.storage_key = storage_key
-        self.serializer = serializer
         self.expiration = expiration
+        self.in_memory = in_memory
 
     def lookup(self) -> Any:
-        """The cached value, or NOT_FOUND."""
+        """`(value, metadata dict)` of the cached record, or NOT_FOUND."""
         if self.lookup_key is None:
             return NOT_FOUND
-        return self.records.read(self.lookup_key)
+        found = self.store.read(self.lookup_key)
+        if found is NOT_FOUND:
+            return NOT_FOUND
+        value, metadata = found
+        return value, metadata.to_dict()
 
-    def save(self, value: Any) -> None:
-        try:
-            self.records.write(self.storage_key, value, self.serializer, self.expiration)
-        except Exception as exc:
-            # the run succeeded; only its record is missing, so a later run will not hit
-            logger.warning("Could not persist the result under %r: %r", self.storage_key, exc)
+    def save(self, value: Any) -> dict[str, Any] | None:
+        """Record a successful run's value; the metadata for its state's `data`."""
+        return _save(self.store, self.storage_key, value, self.expiration)
+
+    def save_failure(self, exc: BaseException) -> dict[str, Any] | None:
+        """Record the exception a run failed with, under a key of its own (never the
+        cache key: a failure must not be a cache hit)."""
+        return _save(self.store, uuid.uuid4().hex, exc, None, failed=True)
+
+
+def _save(
+    store: ResultStore, key: str, value: Any, expiration: timedelta | None, failed: bool = False
+) -> dict[str, Any] | None:
+    try:
+        return store.write(key, value, expiration).to_dict()
+    except Exception as exc:
+        # the run's outcome stands; only its record is missing (so no cache hit, and no
+        # result for other processes)
+        log = logger.debug if failed else logger.warning
+        log("Could not persist the result under %r: %r", key, exc)
+        return None
 
 
 def plan_for(engine: TaskRunEngine, flow_ctx: FlowRunContext) -> CachePlan | None:
     """The cache plan of `engine`'s run, or None when it does not persist its result."""
-    task: Task[..., Any] = engine.task
-    options: TaskCacheOptions = task.cache_options
+    options: TaskCacheOptions = engine.task.cache_options
     settings: ResultSettings | None = flow_ctx.result_settings
     if settings is None:
         return None
@@ -141,24 +225,32 @@ def plan_for(engine: TaskRunEngine, flow_ctx: FlowRunContext) -> CachePlan | Non
         policy = NO_CACHE if settings.default_no_cache else DEFAULT
     key = policy.compute_key(engine.context, engine.parameters, flow_ctx.parameters)
     if options.storage_key is not None:
-        key = _format_storage_key(options.storage_key, engine.parameters)
+        key = _format_storage_key(options.storage_key, engine)
     refresh = settings.refresh_all if options.refresh is None else options.refresh
     lookup = None if (refresh or policy is NO_CACHE) else key
-    storage = options.storage or settings.storage
-    # a storage block (LocalFileSystem) names its directory as `basepath`
-    storage = getattr(storage, "basepath", storage)
     return CachePlan(
-        ResultRecords(storage),
+        settings.store(options.storage, options.serializer),
         lookup,
         key or uuid.uuid4().hex,
-        options.serializer,
         options.expiration,
+        options.in_memory,
     )
 
 
-def _format_storage_key(template: str, parameters: dict[str, Any]) -> str:
+def _format_storage_key(template: str, engine: TaskRunEngine) -> str:
+    """`result_storage_key` formatted as Prefect 3 does: with `parameters` (the task's)
+    and the `prefect.runtime` modules (`flow_run`, `task_run`, `deployment`), read in the
+    task run's context."""
     from prefect import runtime
+    from prefect.context import _task_run_ctx
 
-    return template.format(
-        parameters=parameters, flow_run=runtime.flow_run, task_run=runtime.task_run
-    )
+    token = _task_run_ctx.set(engine.context)
+    try:
+        return template.format(
+            parameters=engine.parameters,
+            flow_run=runtime.flow_run,
+            task_run=runtime.task_run,
+            deployment=runtime.deployment,
+        )
+    finally:
+        _task_run_ctx.reset(token)

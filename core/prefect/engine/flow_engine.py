@@ -57,6 +57,8 @@ ReturnType = Literal["result", "state"]
 # a server that keeps answering "not yet" must not keep a flow call alive forever
 _MAX_PROPOSALS = 1000
 
+_NOTHING: Any = object()
+
 
 class FlowRunEngine:
     """One flow run: its record, its proposals, and the decisions between attempts."""
@@ -88,8 +90,13 @@ class FlowRunEngine:
         self.heartbeat = Heartbeat.for_engine(self)
         from prefect.engine.caching import ResultSettings
 
-        # read here, in the caller's thread, where temporary_settings apply
-        self.result_settings = ResultSettings(flow)
+        # read here, in the caller's thread, where temporary_settings apply; a subflow
+        # inherits its parent's persistence, storage and serializer
+        self.result_settings = ResultSettings(
+            flow, self.parent.result_settings if self.parent is not None else None
+        )
+        # the returned value when the final state keeps none (cache_result_in_memory=False)
+        self._held: Any = _NOTHING
 
     # -- API steps (coroutines run on the API loop) ----------------------------------------
 
@@ -317,13 +324,25 @@ class FlowRunEngine:
             self.heartbeat.follow(state)
 
     def outcome(self, value: Any = None, exc: BaseException | None = None) -> State:
+        """The state the attempt ended in; a persisted result (or final exception) is
+        written first and referenced from the state's `data`."""
+        settings = self.result_settings
         if exc is None:
-            return state_from_return(value, self._details())
+            record = settings.persist_flow_result if settings.persist else None
+            state = state_from_return(value, self._details(), record)
+            if not settings.in_memory and state.data is not None and state._has_result:
+                # the state keeps only the reference; this call still returns the value
+                self._held = state._result
+                state._result, state._has_result = None, False
+            return state
         if is_crash(exc):
             self.logger.error("Crashed: %s", type(exc).__name__)
             return crashed_state(exc, "Flow", self._details())
         self.logger.error("Encountered exception during execution: %r", exc, exc_info=exc)
-        return failed_state(exc, "Flow", self._details())
+        failed = failed_state(exc, "Flow", self._details())
+        if settings.persist and self.retries_done >= self.flow.retries:
+            failed.data = settings.persist_flow_result(exc, failed=True)
+        return failed
 
     def validation_failure(self) -> State:
         exc = self.error
@@ -355,6 +374,8 @@ class FlowRunEngine:
         return _RunScope(self)
 
     def result(self, final: State, return_type: ReturnType) -> Any:
+        if return_type == "result" and self._held is not _NOTHING and final.is_completed():
+            return self._held
         if self.parent is not None and self.parent_task_run is not None and final._has_result:
             value = final._result
             if value is not None and not isinstance(value, bool | BaseException):
@@ -416,6 +437,8 @@ class FlowRunEngine:
                 flow_run_id=run.flow_run_id, task_run_id=run.id, child_flow_run_id=self.flow_run.id
             ),
         )
+        # the subflow's persisted result is the parent task run's too
+        mirrored.data = state.data
         d = run.__dict__
         if state.is_running():
             d["run_count"] = run.run_count + 1

@@ -3,7 +3,8 @@
 - A returned `State` is the run's final state.
 - Returned futures and states (alone or in a list, tuple, set or dict values) decide by
   their own states: any failed one fails the run ("1/3 states failed.").
-- Any other value: Completed, carrying the value.
+- Any other value: Completed, carrying the value (and, when the run persists its result,
+  the record's metadata as `data`).
 - An `Exception`: Failed, carrying the exception (so `State.result()` raises it again).
 - `KeyboardInterrupt`, `SystemExit`, cancellation: Crashed; the engine re-raises them.
 """
@@ -11,6 +12,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from typing import Any
 
 from prefect.engine._models import new_state
@@ -30,8 +32,15 @@ def _as_state(value: Any) -> State | None:
     return None
 
 
-def state_from_return(value: Any, details: StateDetails) -> State:
-    """The final state for a run that returned `value`."""
+def state_from_return(
+    value: Any, details: StateDetails, record: Callable[[Any], Any] | None = None
+) -> State:
+    """The final state for a run that returned `value`.
+
+    `record(value)`, when given, persists a plain returned value and answers what the
+    Completed state's `data` holds (the record's metadata, or None). A returned state
+    keeps its own `data`; futures and states in a collection are not persisted.
+    """
     single = _as_state(value)
     if single is not None:
         state = single.fresh_copy(
@@ -67,7 +76,10 @@ def state_from_return(value: Any, details: StateDetails) -> State:
                 new_state(StateType.COMPLETED, "Completed", message=message, details=details),
                 value,
             )
-    return with_result(new_state(StateType.COMPLETED, "Completed", details=details), value)
+    state = new_state(StateType.COMPLETED, "Completed", details=details)
+    if record is not None:
+        state.data = record(value)
+    return with_result(state, value)
 
 
 def failed_state(exc: BaseException, kind: str, details: StateDetails) -> State:

@@ -48,6 +48,7 @@ from prefect.states import get_state_result, with_result
 from prefect.utilities.callables import bind_parameters, parameters_to_args_kwargs
 
 if TYPE_CHECKING:
+    from prefect.engine.caching import CachePlan
     from prefect.tasks import Task
 
 __all__ = ["TaskRunEngine", "run_task_async", "run_task_sync"]
@@ -59,6 +60,7 @@ class TaskRunEngine:
     """One task run: its record, its states, and the decisions between attempts."""
 
     __slots__ = (
+        "_held",
         "_running_since",
         "context",
         "flow_ctx",
@@ -82,6 +84,8 @@ class TaskRunEngine:
         self.parameters = parameters
         self.retries_done = 0
         self._running_since: float | None = None
+        # the value a run returned when its state keeps none (cache_result_in_memory=False)
+        self._held: Any = NOT_FOUND
         dynamic_key = flow_ctx.next_dynamic_key(task.task_key)
         name = (
             task.task_run_name_for(parameters)
@@ -115,6 +119,36 @@ class TaskRunEngine:
 
             enable_print_logging()
         self.state: State = self._set(StateType.PENDING, "Pending")
+
+    @classmethod
+    def adopt(
+        cls,
+        task: Task[..., Any],
+        flow_ctx: FlowRunContext,
+        parameters: dict[str, Any],
+        task_run: TaskRun,
+    ) -> TaskRunEngine:
+        """An engine for a run the flow process made and reported Pending, driven in
+        another process (`prefect.engine.remote_tasks`): nothing is created or reported
+        again; `parameters` are already resolved."""
+        engine = cls.__new__(cls)
+        engine.task = task
+        engine.flow_ctx = flow_ctx
+        engine.parameters = parameters
+        engine.retries_done = 0
+        engine._running_since = None
+        engine._held = NOT_FOUND
+        engine.task_run = task_run
+        assert task_run.state is not None
+        engine.state = task_run.state
+        engine.context = TaskRunContext(
+            task, task_run, parameters, task.resolve_log_prints(flow_ctx.log_prints)
+        )
+        if engine.context.log_prints:
+            from prefect.logging.loggers import enable_print_logging
+
+            enable_print_logging()
+        return engine
 
     # -- states ------------------------------------------------------------------------------
 
@@ -212,10 +246,17 @@ class TaskRunEngine:
             self._apply(failed_state(Abort(message), "Task", self._details()))
             return False
 
-    def succeed(self, value: Any) -> None:
+    def succeed(self, value: Any, plan: CachePlan | None = None) -> None:
+        """End the run Completed with `value`; a `plan` persists it first, so the state
+        reported carries the record's metadata as `data`."""
         run = self.task_run
         details = state_details(flow_run_id=run.flow_run_id, task_run_id=run.id)
-        if type(value) in _PLAIN_TYPES:
+        if plan is not None:
+            state = state_from_return(value, details, plan.save)
+            if not plan.in_memory and state.data is not None:
+                self._release(state, value)
+                return
+        elif type(value) in _PLAIN_TYPES:
             state = with_result(new_state(StateType.COMPLETED, "Completed", details=details), value)
         else:
             state = state_from_return(value, details)
@@ -224,6 +265,15 @@ class TaskRunEngine:
             # later calls that receive this very object are linked to this run
             self.flow_ctx.result_links[id(value)] = (value, run.id)
 
+    def _release(self, state: State, value: Any) -> None:
+        """Apply a persisted state without its value in memory (cache_result_in_memory
+        False): `state.result()` reads the record back; this call still returns `value`.
+        Nor is the value kept for linking later arguments to this run."""
+        state._result = None
+        state._has_result = False
+        self._held = value
+        self._apply(state)
+
     def not_ready(self, upstream_id: uuid.UUID) -> State:
         """End the attempt before it starts: an upstream in `wait_for` did not complete.
         The run stays Pending, named NotReady, as in Prefect 3."""
@@ -231,16 +281,24 @@ class TaskRunEngine:
         self._logger().info("%s", message)
         return self._set(StateType.PENDING, "NotReady", message=message)
 
-    def cached(self, value: Any) -> None:
-        """End the run with a value found in the cache: Completed, named Cached."""
+    def cached(self, value: Any, data: Any = None, in_memory: bool = True) -> None:
+        """End the run with a value found in the cache: Completed, named Cached, its
+        `data` the metadata of the record it came from."""
         run = self.task_run
         details = state_details(flow_run_id=run.flow_run_id, task_run_id=run.id)
-        self._apply(with_result(new_state(StateType.COMPLETED, "Cached", details=details), value))
+        state = new_state(StateType.COMPLETED, "Cached", details=details)
+        state.data = data
+        if not in_memory and data is not None:
+            self._release(state, value)
+            return
+        self._apply(with_result(state, value))
         if value is not None and value is not True and value is not False:
             self.flow_ctx.result_links[id(value)] = (value, run.id)
 
-    def fail(self, exc: BaseException) -> float | None:
-        """Record a failed attempt; returns the delay before the next one, or None when done."""
+    def fail(self, exc: BaseException, plan: CachePlan | None = None) -> float | None:
+        """Record a failed attempt; returns the delay before the next one, or None when done.
+        A `plan` persists the exception of the final failure (read back by `result()` of
+        the state in another process)."""
         if is_crash(exc):
             self._apply(crashed_state(exc, "Task", self._details()))
             return None
@@ -263,7 +321,10 @@ class TaskRunEngine:
             return delay
         suffix = " - Retries are exhausted" if task.retries else ""
         self._logger().error("Task run failed with exception: %r%s", exc, suffix, exc_info=exc)
-        self._apply(failed_state(exc, "Task", self._details()))
+        state = failed_state(exc, "Task", self._details())
+        if plan is not None:
+            state.data = plan.save_failure(exc)
+        self._apply(state)
         return None
 
     def _details(self) -> Any:
@@ -313,6 +374,8 @@ class TaskRunEngine:
             logger.info("Finished in state %s", _state_repr(state))
         if return_type == "state":
             return state
+        if self._held is not NOT_FOUND and state.is_completed():
+            return self._held
         return get_state_result(state)
 
 
@@ -473,7 +536,7 @@ def run_task_sync(
     call_args, call_kwargs = parameters_to_args_kwargs(task.fn, engine.parameters)
     plan = None if task.cache_options.persist is False else plan_for(engine, engine.flow_ctx)
     if plan is not None and (hit := plan.lookup()) is not NOT_FOUND:
-        engine.cached(hit)
+        engine.cached(hit[0], hit[1], plan.in_memory)
         if task.on_completion_hooks:
             engine.run_hooks(engine.state)
         return engine.finish(return_type)
@@ -493,7 +556,7 @@ def run_task_sync(
                 value = task.fn(*call_args, **call_kwargs)
         except BaseException as exc:
             _task_run_ctx.reset(token)
-            delay = engine.fail(exc)
+            delay = engine.fail(exc, plan)
             if delay is None:
                 if is_crash(exc):
                     raise
@@ -502,9 +565,7 @@ def run_task_sync(
                 time.sleep(delay)
             continue
         _task_run_ctx.reset(token)
-        engine.succeed(value)
-        if plan is not None:
-            plan.save(value)
+        engine.succeed(value, plan)
         break
     if task.on_completion_hooks or task.on_failure_hooks:
         engine.run_hooks(engine.state)
@@ -527,7 +588,7 @@ async def run_task_async(
     call_args, call_kwargs = parameters_to_args_kwargs(task.fn, engine.parameters)
     plan = None if task.cache_options.persist is False else plan_for(engine, engine.flow_ctx)
     if plan is not None and (hit := plan.lookup()) is not NOT_FOUND:
-        engine.cached(hit)
+        engine.cached(hit[0], hit[1], plan.in_memory)
         if task.on_completion_hooks:
             await engine.arun_hooks(engine.state)
         return engine.finish(return_type)
@@ -546,7 +607,7 @@ async def run_task_async(
                 value = await task.fn(*call_args, **call_kwargs)
         except BaseException as exc:
             _task_run_ctx.reset(token)
-            delay = engine.fail(exc)
+            delay = engine.fail(exc, plan)
             if delay is None:
                 if is_crash(exc):
                     raise
@@ -555,9 +616,7 @@ async def run_task_async(
                 await asyncio.sleep(delay)
             continue
         _task_run_ctx.reset(token)
-        engine.succeed(value)
-        if plan is not None:
-            plan.save(value)
+        engine.succeed(value, plan)
         break
     if task.on_completion_hooks or task.on_failure_hooks:
         await engine.arun_hooks(engine.state)

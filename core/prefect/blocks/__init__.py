@@ -1,0 +1,1 @@
+"""Blocks: typed configuration saved by name in the API (`prefect.blocks.core.Block`)."""
