@@ -96,7 +96,8 @@ class FlowRun(_RunColumns, Base):
     __tablename__ = "flow_run"
     __table_args__ = (
         sa.UniqueConstraint("flow_id", "idempotency_key"),
-        sa.Index(None, "flow_id"),
+        # a flow's runs in the listings' order (migration 0012)
+        sa.Index(None, "flow_id", "expected_start_time", "id"),
         # runs in some states before or after a time (late, upcoming, counts per hour);
         # PostgreSQL also has the newest-first orders of these (migrations 0002, 0011)
         sa.Index(None, "state_type", "expected_start_time"),

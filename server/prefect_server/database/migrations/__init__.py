@@ -5,4 +5,4 @@
 head of `versions/`.
 """
 
-HEAD = "0011_scale_indexes"
+HEAD = "0012_flow_listing_index"
