@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import uuid
+
 import httpx
+from prefect.schemas.filters import FlowRunFilterRequest
+from prefect_server.database.engine import Database
+from prefect_server.database.filters import choose_related
 
 from tests.server.conftest import Json
 
@@ -59,3 +64,26 @@ async def test_a_malformed_related_filter_is_a_422(api: httpx.AsyncClient) -> No
     response = await api.post("/flow_runs/filter", json={"deployments": {"nmae": {}}})
     assert response.status_code == 422
     assert "DeploymentFilter" in response.text
+
+
+async def test_flow_id_lists_are_taken_as_given(db: Database, api: httpx.AsyncClient) -> None:
+    """A flows filter that is only an id list is used as it is (no lookup of the flows);
+    any other flows filter is looked up; both select the same runs."""
+    flows = [(await api.post("/flows/", json={"name": f"f{i}"})).json() for i in range(2)]
+    runs = [
+        (await api.post("/flow_runs/", json={"flow_id": flow["id"]})).json()["id"] for flow in flows
+    ]
+    only_ids = FlowRunFilterRequest.model_validate(
+        {"flows": {"id": {"any_": [flows[0]["id"], str(uuid.uuid4())]}}}
+    )
+    with_name = FlowRunFilterRequest.model_validate(
+        {"flows": {"id": {"any_": [flows[0]["id"]]}, "name": {"any_": ["f0", "f1"]}}}
+    )
+    async with db.read() as session:
+        given = await choose_related(session, only_ids)
+        looked_up = await choose_related(session, with_name)
+    assert given.flows is not None and len(given.flows) == 2  # the unknown id too: as given
+    assert looked_up.flows == [uuid.UUID(flows[0]["id"])]
+    for body in (only_ids, with_name):
+        found = await _ids(api, "/flow_runs/filter", body.model_dump(mode="json"))
+        assert found == {runs[0]}

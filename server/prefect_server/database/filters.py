@@ -308,10 +308,29 @@ def _related_selects(body: RunBody, dialect: str) -> dict[str, sa.Select[Any]]:
     return out
 
 
+def _id_list(flt: Any) -> list[uuid.UUID] | None:
+    """The ids of a filter that is only an id list (`{"id": {"any_": [...]}}`), else None.
+
+    The console's commonest listing, one flow's runs, names its flow so; looking the ids
+    up would only confirm them (a run's flow_id matches an id or it does not)."""
+    if flt is None or flt.model_fields_set - {"operator"} != {"id"}:
+        return None
+    ids = flt.id
+    if ids is None or ids.model_fields_set != {"any_"} or ids.any_ is None:
+        return None
+    if len(ids.any_) > MAX_CHOSEN_IDS:
+        return None
+    return list(ids.any_)
+
+
 async def choose_related(session: AsyncSession, body: RunBody) -> Chosen:
     """Read the ids `body`'s related filters choose (one small query per filter given)."""
     chosen: dict[str, list[uuid.UUID] | None] = {}
+    given = _id_list(body.flows) if _given(body.flows) else None
     for name, stmt in _related_selects(body, dialect_of(session)).items():
+        if name == "flows" and given is not None:
+            chosen[name] = given
+            continue
         ids = list((await session.execute(stmt.limit(MAX_CHOSEN_IDS + 1))).scalars())
         chosen[name] = ids if len(ids) <= MAX_CHOSEN_IDS else None
     return Chosen(**chosen)
