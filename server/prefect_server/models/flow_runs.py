@@ -18,6 +18,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from prefect_server.database import filters, orm
 from prefect_server.database.dialects import dialect_of
+from prefect_server.database.lean_writer import new_object
 from prefect_server.database.orm_run_input import FlowRunInput
 from prefect_server.models.names import generate_run_name
 from prefect_server.orchestration.transition import propose_state
@@ -74,9 +75,8 @@ def new_run(create: FlowRunCreate) -> orm.FlowRun:
     values["empirical_policy"] = create.empirical_policy.model_dump(mode="json")
     values["name"] = create.name or generate_run_name()
     # the counters the orchestration and the event read before the row is written
-    run = orm.FlowRun(
-        id=create.id or uuid.uuid4(), run_count=0, total_run_time=timedelta(0), **values
-    )
+    values.update(id=create.id or uuid.uuid4(), run_count=0, total_run_time=timedelta(0))
+    run = new_object(orm.FlowRun, values)
     set_committed_value(run, "state", None)
     return run
 

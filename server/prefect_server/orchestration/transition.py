@@ -31,7 +31,7 @@ from sqlalchemy.orm import Session, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
 from prefect_server.database import orm
-from prefect_server.database.lean_writer import row_values
+from prefect_server.database.lean_writer import new_object, row_values
 from prefect_server.events.emit import state_changed
 from prefect_server.orchestration import deployment_concurrency
 from prefect_server.orchestration.policy import decide, policy_for
@@ -69,20 +69,12 @@ def _kind_of(run: orm.FlowRun | orm.TaskRun) -> RunKind:
 
 def new_state(run: orm.FlowRun | orm.TaskRun, create: StateCreate, initial: State | None) -> State:
     """The proposed state as it would be stored: a new id, the server's clock, the run's id."""
-    return _stored(
-        run,
-        State(
-            type=create.type,
-            name=create.name,
-            message=create.message,
-            state_details=create.state_details,
-            data=create.data,
-        ),
-        initial,
-    )
+    return _stored(run, create, initial)
 
 
-def _stored(run: orm.FlowRun | orm.TaskRun, state: State, initial: State | None) -> State:
+def _stored(
+    run: orm.FlowRun | orm.TaskRun, state: State | StateCreate, initial: State | None
+) -> State:
     """`state` with a new id, the server's clock and the run's ids in its details."""
     timestamp = now()
     if initial is not None and initial.timestamp > timestamp:
@@ -114,9 +106,9 @@ def write_state(
     values = state_row_values(state)
     row: orm.FlowRunState | orm.TaskRunState
     if isinstance(run, orm.FlowRun):
-        row = orm.FlowRunState(flow_run_id=run.id, **values)
+        row = new_object(orm.FlowRunState, {"flow_run_id": run.id, **values})
     else:
-        row = orm.TaskRunState(task_run_id=run.id, **values)
+        row = new_object(orm.TaskRunState, {"task_run_id": run.id, **values})
     if session is not None:
         session.add(row)
     apply_transition(run, initial, state)
@@ -226,11 +218,11 @@ def _apply_effects(run: orm.FlowRun | orm.TaskRun, proposal: Proposal, written: 
 
 def accept_first_state(
     run: orm.FlowRun, create: StateCreate, moment: datetime
-) -> orm.FlowRunState | None:
+) -> tuple[orm.FlowRunState, State] | None:
     """The first state of a flow run not stored yet, when the rules accept it as proposed.
 
     For runs of no deployment (deployment concurrency reads the store): the state is
-    applied to `run` and returned as its row, neither added to a session. None when the
+    applied to `run` and returned with its row, neither added to a session. None when the
     rules decide anything else; `propose_state(..., new_run=True)` handles every outcome.
     """
     if run.deployment_id is not None:
@@ -242,7 +234,7 @@ def accept_first_state(
     _apply_effects(run, proposal, proposal.proposed)
     row = write_state(None, run, None, proposal.proposed)
     assert isinstance(row, orm.FlowRunState)
-    return row
+    return row, proposal.proposed
 
 
 async def propose_state(
