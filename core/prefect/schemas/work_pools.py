@@ -362,13 +362,24 @@ class WorkerFilterRequest(_Page):
     workers: WorkerFilter | None = None
 
 
+# how long one long poll of a pool may wait for work (seconds)
+MAX_POLL_WAIT = 300.0
+
+
 class GetScheduledFlowRunsRequest(ActionBaseModel):
-    """Body of `POST /work_pools/{name}/get_scheduled_flow_runs`."""
+    """Body of `POST /work_pools/{name}/get_scheduled_flow_runs`.
+
+    `wait_seconds` is this server's addition (Prefect's workers poll every 10 s): with
+    nothing to start, the server holds the request until work arrives for the pool or a
+    scheduled run falls due, at most that long. `scheduled_before` then moves with the
+    clock, so a prefetch window stays as wide as the worker asked.
+    """
 
     work_queue_names: list[str] | None = None
     scheduled_before: datetime | None = None
     scheduled_after: datetime | None = None
     limit: _Limit = None
+    wait_seconds: float | None = Field(default=None, ge=0, le=MAX_POLL_WAIT)
 
 
 class WorkQueueGetRunsRequest(ActionBaseModel):

@@ -7,7 +7,6 @@ from typing import Annotated
 from fastapi import APIRouter, Body, Depends, Path, status
 from prefect._time import now
 from prefect.schemas.work_pools import (
-    DEFAULT_LIMIT,
     GetScheduledFlowRunsRequest,
     Worker,
     WorkerFilterRequest,
@@ -24,17 +23,15 @@ from prefect.schemas.work_pools import (
     WorkQueueUpdate,
 )
 
-from prefect_server.api import convert
 from prefect_server.api import work_pool_convert as wp
 from prefect_server.api.dependencies import get_db, not_found
 from prefect_server.api.work_queues import queue_poll_timeout
 from prefect_server.api.work_queues import router as work_queues_router
 from prefect_server.database.engine import Database
-from prefect_server.models import work_pool_polls as polls
+from prefect_server.models import work_pool_long_poll as long_poll
 from prefect_server.models import work_pools as pools
 from prefect_server.models import work_queues as queues
 from prefect_server.models import workers
-from prefect_server.models.queue_priorities import pool_queues
 
 router = APIRouter(prefix="/work_pools", tags=["Work Pools"])
 
@@ -113,33 +110,10 @@ async def get_scheduled_flow_runs(
     body: GetScheduledFlowRunsRequest = Body(default_factory=GetScheduledFlowRunsRequest),
     db: Database = Depends(get_db),
 ) -> list[WorkerFlowRunResponse]:
-    """Scheduled runs for a worker of the pool, and a poll recorded on the queues asked."""
+    """Scheduled runs for a worker of the pool, and a poll recorded on the queues asked;
+    with `wait_seconds`, held until there are some (see `work_pool_long_poll`)."""
     with wp.http_errors():
-        async with db.write() as session:
-            pool = await pools.get_work_pool(session, name)
-            if body.work_queue_names:
-                polled = [
-                    await queues.get_work_queue_in_pool(session, name, queue_name)
-                    for queue_name in dict.fromkeys(body.work_queue_names)
-                ]
-            else:
-                polled = await pool_queues(session, pool.id)
-            picked = await polls.scheduled_flow_runs(
-                session,
-                pool,
-                polled,
-                scheduled_before=body.scheduled_before,
-                scheduled_after=body.scheduled_after,
-                limit=DEFAULT_LIMIT if body.limit is None else body.limit,
-            )
-            answer = [
-                WorkerFlowRunResponse(
-                    work_pool_id=pool.id, work_queue_id=queue.id, flow_run=convert.flow_run(run)
-                )
-                for run, queue in picked
-            ]
-            await polls.record_polls(session, polled, now())
-    return answer
+        return await long_poll.scheduled_runs(db, name, body)
 
 
 # -- the queues of a pool -------------------------------------------------------------------

@@ -24,6 +24,8 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
+from prefect_server.events import pool_wakeups
+
 if TYPE_CHECKING:
     from prefect.schemas.events import EventFilter, ReceivedEvent
 
@@ -114,6 +116,7 @@ def _after_commit(session: Session) -> None:
 
 def publish_rows(rows: list[dict[str, Any]]) -> None:
     """Publish the events of these committed `events` rows, if anyone listens."""
+    pool_wakeups.notify(rows)
     if not has_subscribers():
         return
     try:

@@ -109,6 +109,24 @@ async def scheduled_flow_runs(
     return picked
 
 
+async def next_due(
+    session: AsyncSession, queues: Sequence[WorkQueue], after: datetime | None
+) -> datetime | None:
+    """The earliest scheduled time after `after` of the Scheduled runs of `queues`: when a
+    waiting poll has something to give without any write happening meanwhile."""
+    if not queues:
+        return None
+    run = orm.FlowRun
+    stmt = sa.select(sa.func.min(run.next_scheduled_start_time)).where(
+        run.work_queue_id.in_([q.id for q in queues]),
+        run.state_type == StateType.SCHEDULED.value,
+    )
+    if after is not None:
+        stmt = stmt.where(run.next_scheduled_start_time > after)
+    found: datetime | None = (await session.execute(stmt)).scalar()
+    return found
+
+
 async def record_polls(session: AsyncSession, queues: Sequence[WorkQueue], now: datetime) -> None:
     """The queues were polled at `now`: not-ready ones become READY (paused stay PAUSED)."""
     for queue in queues:
