@@ -20,6 +20,8 @@ SERVER_MAY_USE_FROM_CORE = (
     "prefect.settings",
     "prefect.exceptions",
     "prefect._time",
+    # pure (standard library only): default base job templates of new pools
+    "prefect.workers.templates",
 )
 
 

@@ -1,4 +1,5 @@
-"""`prefect work-queue ...`: list work queues and inspect one with its status."""
+"""`prefect work-queue ...`: list, inspect, create, pause, resume and delete work queues, and
+set or clear their concurrency limits."""
 
 from __future__ import annotations
 
@@ -9,17 +10,20 @@ import typer
 from prefect_console.cli._options import Output, OutputFormat
 
 if TYPE_CHECKING:
+    from prefect.client.orchestration import PrefectClient
     from prefect.schemas.work_pools import WorkQueue
     from rich.text import Text
 
     from prefect_console.ops.work_pools import WorkQueueDetail
 
-app = typer.Typer(help="View work queues.", no_args_is_help=True)
+app = typer.Typer(help="Manage work queues.", no_args_is_help=True)
 
 Pool = Annotated[
     str | None,
     typer.Option("--pool", "-p", help="The work pool the queue belongs to."),
 ]
+QueueRef = Annotated[str, typer.Argument(metavar="NAME_OR_ID", help="Work queue name or id.")]
+Yes = Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")]
 
 
 @app.command("ls")
@@ -148,3 +152,129 @@ def _healthy(healthy: bool) -> Text:
     from rich.text import Text
 
     return Text("yes", style="green") if healthy else Text("no", style="red")
+
+
+# -- changes ----------------------------------------------------------------------------
+
+
+def _print_queue_or(queue: WorkQueue, output: OutputFormat | None, message: str) -> None:
+    """The queue as JSON with `-o json`, else one line for a person."""
+    import sys
+
+    if output is OutputFormat.json:
+        from prefect_console.cli._output import print_json
+
+        print_json(queue.to_json_dict())
+        return
+    sys.stdout.write(message + "\n")
+
+
+def _where(queue: WorkQueue) -> str:
+    return f" in work pool {queue.work_pool_name!r}" if queue.work_pool_name else ""
+
+
+@app.command("create")
+def create(
+    name: Annotated[str, typer.Argument(metavar="NAME", help="Work queue name.")],
+    pool: Annotated[
+        str | None,
+        typer.Option("--pool", "-p", help="Its work pool (default: Prefect's default agent pool)."),
+    ] = None,
+    limit: Annotated[
+        int | None, typer.Option("--limit", "-l", metavar="N", help="Runs of the queue at once.")
+    ] = None,
+    priority: Annotated[
+        int | None,
+        typer.Option(
+            "--priority", "-q", metavar="P", help="1 is served first (default: after the others)."
+        ),
+    ] = None,
+    description: Annotated[
+        str | None, typer.Option("--description", "-d", help="What the queue is for.")
+    ] = None,
+    output: Output = None,
+) -> None:
+    """Create a work queue in a work pool."""
+    from prefect_console.cli._output import run_with_client
+    from prefect_console.ops.work_queue_actions import create_work_queue
+
+    queue = run_with_client(
+        lambda client: create_work_queue(
+            client, name, pool=pool, limit=limit, priority=priority, description=description
+        )
+    )
+    _print_queue_or(queue, output, f"Created work queue {queue.name!r}{_where(queue)}.")
+
+
+@app.command("pause")
+def pause(ref: QueueRef, pool: Pool = None, output: Output = None) -> None:
+    """Pause a work queue: workers get none of its runs until it is resumed."""
+    from prefect_console.cli._output import run_with_client
+    from prefect_console.ops.work_queue_actions import pause_work_queue
+
+    change = run_with_client(lambda client: pause_work_queue(client, ref, pool=pool))
+    queue = change.queue
+    said = f"Paused work queue {queue.name!r}{_where(queue)}." if change.changed else None
+    _print_queue_or(queue, output, said or f"Work queue {queue.name!r} is already paused.")
+
+
+@app.command("resume")
+def resume(ref: QueueRef, pool: Pool = None, output: Output = None) -> None:
+    """Resume a paused work queue."""
+    from prefect_console.cli._output import run_with_client
+    from prefect_console.ops.work_queue_actions import resume_work_queue
+
+    change = run_with_client(lambda client: resume_work_queue(client, ref, pool=pool))
+    queue = change.queue
+    said = f"Resumed work queue {queue.name!r}{_where(queue)}." if change.changed else None
+    _print_queue_or(queue, output, said or f"Work queue {queue.name!r} is not paused.")
+
+
+@app.command("delete")
+def delete(ref: QueueRef, pool: Pool = None, yes: Yes = False) -> None:
+    """Delete a work queue (its flow runs are kept)."""
+    import sys
+
+    from prefect_console.cli._group import confirm_or_fail
+    from prefect_console.cli._output import run_with_client
+    from prefect_console.ops.text import one_line
+    from prefect_console.ops.work_queue_actions import delete_work_queue, read_queue_to_delete
+
+    async def go(client: PrefectClient) -> WorkQueue:
+        queue = await read_queue_to_delete(client, ref, pool=pool)  # "not found" before asking
+        confirm_or_fail(f"Delete work queue {one_line(queue.name)!r}{_where(queue)}?", yes)
+        return await delete_work_queue(client, queue.id)
+
+    queue = run_with_client(go)
+    sys.stdout.write(f"Deleted work queue {queue.name!r}{_where(queue)}.\n")
+
+
+@app.command("set-concurrency-limit")
+def set_concurrency_limit(
+    ref: QueueRef,
+    limit: Annotated[int, typer.Argument(metavar="LIMIT", help="Runs of the queue at once.")],
+    pool: Pool = None,
+    output: Output = None,
+) -> None:
+    """Let at most LIMIT runs of the queue run at once."""
+    from prefect_console.cli._output import run_with_client
+    from prefect_console.ops.work_queue_actions import set_work_queue_concurrency_limit
+
+    queue = run_with_client(
+        lambda client: set_work_queue_concurrency_limit(client, ref, limit, pool=pool)
+    )
+    message = f"Set the concurrency limit of work queue {queue.name!r}{_where(queue)} to {limit}."
+    _print_queue_or(queue, output, message)
+
+
+@app.command("clear-concurrency-limit")
+def clear_concurrency_limit(ref: QueueRef, pool: Pool = None, output: Output = None) -> None:
+    """Remove a work queue's concurrency limit."""
+    from prefect_console.cli._output import run_with_client
+    from prefect_console.ops.work_queue_actions import clear_work_queue_concurrency_limit
+
+    queue = run_with_client(
+        lambda client: clear_work_queue_concurrency_limit(client, ref, pool=pool)
+    )
+    message = f"Cleared the concurrency limit of work queue {queue.name!r}{_where(queue)}."
+    _print_queue_or(queue, output, message)

@@ -8,7 +8,7 @@ A verb with no place in the TUI says why in `cli_only`.
 
 from __future__ import annotations
 
-from prefect_console.ops import registry_deployments, registry_resources
+from prefect_console.ops import registry_deployments, registry_resources, registry_work_pools
 from prefect_console.ops.registry_types import APP, TuiAction, Verb
 
 __all__ = ["APP", "BY_COMMAND", "VERBS", "TuiAction", "Verb", "mutating_actions"]
@@ -182,8 +182,19 @@ VERBS: tuple[Verb, ...] = (
         cli_only="runs a long-lived process in the foreground",
     ),
     Verb("ui", "Open the terminal console", cli_only="starts the TUI itself"),
+    Verb(
+        "worker start",
+        "Start a worker for a work pool",
+        cli_only="runs a long-lived worker process in the foreground",
+    ),
+    Verb(
+        "flow-run execute",
+        "Run a flow run of a deployment in this process",
+        cli_only="the process a worker starts for one run, not an operator's action",
+    ),
     # each later resource keeps its verbs in a module of its own
     *registry_deployments.VERBS,
+    *registry_work_pools.VERBS,
     *registry_resources.VERBS,
 )
 

@@ -1,5 +1,9 @@
 """Work pools: create (with their default queue), read by name, filter, update, delete.
 
+A pool of a known type (process, docker, kubernetes) created without a base job template
+gets the default one of its type (`prefect.workers.templates`); Prefect's server stores
+an empty one, and leaves the default to its CLI.
+
 Pool status follows Prefect: PAUSED while paused, READY while a worker is online,
 NOT_READY otherwise; the legacy "prefect-agent" pools have no status at all.
 """
@@ -19,6 +23,7 @@ from prefect.schemas.work_pools import (
     WorkPoolUpdate,
     WorkQueueCreate,
 )
+from prefect.workers.templates import POOL_TYPES, default_base_job_template
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -65,6 +70,14 @@ def _initial_status(pool_type: str, is_paused: bool) -> str | None:
     return WorkPoolStatus.PAUSED if is_paused else WorkPoolStatus.NOT_READY
 
 
+def _template_of(create: WorkPoolCreate) -> dict[str, Any]:
+    """The template sent, or the default of the pool's type when none was sent (a pool
+    of another type, whose worker brings its own, keeps an empty one)."""
+    if create.base_job_template or create.type not in POOL_TYPES:
+        return create.base_job_template
+    return default_base_job_template(create.type)
+
+
 async def create_work_pool(session: AsyncSession, create: WorkPoolCreate) -> WorkPool:
     """A new pool with its "default" queue; WorkPoolExists when the name is taken."""
     if await read_work_pool_by_name(session, create.name) is not None:
@@ -74,7 +87,7 @@ async def create_work_pool(session: AsyncSession, create: WorkPoolCreate) -> Wor
         name=create.name,
         description=create.description,
         type=create.type,
-        base_job_template=create.base_job_template,
+        base_job_template=_template_of(create),
         storage_configuration=create.storage_configuration.model_dump(mode="json"),
         is_paused=create.is_paused,
         concurrency_limit=create.concurrency_limit,

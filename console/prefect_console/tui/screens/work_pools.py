@@ -3,7 +3,8 @@
 A pool's screen lists its queues (priority, status, runs waiting, last poll) and its
 workers (status, last heartbeat); Enter on a queue shows its health
 (`prefect work-queue inspect`). Runs "waiting" are Scheduled runs whose time has come
-(`ops.work_pools.waiting_runs`).
+(`ops.work_pools.waiting_runs`). Both screens act on what is under the cursor (create,
+pause/resume, limits, delete, preview): `work_pool_actions`.
 """
 
 from __future__ import annotations
@@ -21,10 +22,11 @@ from textual.screen import ModalScreen
 from textual.widgets import DataTable, Static
 
 from prefect_console.ops import present, present_work
-from prefect_console.tui.screens.base import ConsoleScreen, describe_action_or_refresh
+from prefect_console.tui.screens.base import describe_action_or_refresh
 from prefect_console.tui.screens.deployments import status_cell
-from prefect_console.tui.screens.resource_table import Fetched, ResourceTableScreen
+from prefect_console.tui.screens.resource_table import Fetched
 from prefect_console.tui.screens.table import Row
+from prefect_console.tui.screens.work_pool_actions import PoolListActions, QueueActions
 from prefect_console.tui.widgets import ConsoleTable, fill_table, plain
 
 if TYPE_CHECKING:
@@ -67,7 +69,7 @@ def waiting_cell(count: int) -> Text:
     return Text(str(count), style="yellow" if count else "", justify="right")
 
 
-class WorkPoolsScreen(ResourceTableScreen):
+class WorkPoolsScreen(PoolListActions):
     CSS_PATH = "work_pools.tcss"
     TABLE_ID = "work-pools"
     crumb = "pools"
@@ -84,7 +86,14 @@ class WorkPoolsScreen(ResourceTableScreen):
     )
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "open_pool", "Open", id="pools.open"),
-        Binding("r", "refresh", "Refresh", id="pools.refresh"),
+        Binding("n", "create_pool", "New", id="pools.create"),
+        Binding("p", "toggle_pause", "Pause/resume", id="pools.pause"),
+        Binding("d", "delete_pool", "Delete", id="pools.delete"),
+        Binding("v", "preview_pool", "Preview runs", show=False, id="pools.preview"),
+        Binding("e", "edit_pool", "Edit description", show=False, id="pools.edit"),
+        Binding("l", "set_limit", "Set limit", show=False, id="pools.set_limit"),
+        Binding("L", "clear_limit", "Clear limit", show=False, id="pools.clear_limit"),
+        Binding("r", "refresh", "Refresh", show=False, id="pools.refresh"),
         Binding("y", "copy_name", "Copy name", show=False, id="pools.copy_name"),
         # filter, sort, j/k/g/G and Esc come from TableScreen
     ]
@@ -149,14 +158,19 @@ class WorkPoolsScreen(ResourceTableScreen):
         return rows, search
 
 
-class WorkPoolScreen(ConsoleScreen):
+class WorkPoolScreen(QueueActions):
     """One work pool: its settings, its queues (by priority) and its workers."""
 
     CSS_PATH = "work_pools.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", "Back", id="pool.back"),
         Binding("enter", "inspect_queue", "Queue health", id="pool.inspect_queue"),
-        Binding("r", "refresh", "Refresh", id="pool.refresh"),
+        Binding("n", "create_queue", "New queue", id="pool.create_queue"),
+        Binding("p", "toggle_queue_pause", "Pause/resume", id="pool.pause_queue"),
+        Binding("d", "delete_queue", "Delete", id="pool.delete_queue"),
+        Binding("l", "set_queue_limit", "Set limit", show=False, id="pool.set_queue_limit"),
+        Binding("L", "clear_queue_limit", "Clear limit", show=False, id="pool.clear_queue_limit"),
+        Binding("r", "refresh", "Refresh", show=False, id="pool.refresh"),
         Binding("y", "copy_name", "Copy name", show=False, id="pool.copy_name"),
     ]
 
