@@ -279,6 +279,45 @@ _DEFS += [
         lambda s: 90.0,
         "Seconds without a heartbeat after which a Running flow run is Crashed.",
     ),
+    # workers (`prefect worker start`)
+    Setting(
+        "PREFECT_WORKER_HEARTBEAT_SECONDS",
+        float,
+        lambda s: 30.0,
+        "Seconds between the heartbeats a worker sends to its work pool.",
+    ),
+    Setting(
+        "PREFECT_WORKER_QUERY_SECONDS",
+        float,
+        lambda s: 10.0,
+        "Longest a worker's poll is held by the server waiting for work; also how often it "
+        "checks for cancelled runs when the event stream is not connected.",
+    ),
+    Setting(
+        "PREFECT_WORKER_PREFETCH_SECONDS",
+        float,
+        lambda s: 10.0,
+        "A worker takes runs scheduled up to this many seconds ahead and starts their "
+        "processes early; the flow starts at its scheduled time.",
+    ),
+    Setting(
+        "PREFECT_WORKER_WEBSERVER_HOST",
+        str,
+        lambda s: "0.0.0.0",
+        "Host of a worker's health check server (`worker start --with-healthcheck`).",
+    ),
+    Setting(
+        "PREFECT_WORKER_WEBSERVER_PORT",
+        int,
+        lambda s: 8080,
+        "Port of a worker's health check server (`worker start --with-healthcheck`).",
+    ),
+    Setting(
+        "PREFECT_WORKER_CANCEL_GRACE_SECONDS",
+        float,
+        lambda s: 10.0,
+        "Seconds a cancelled flow run's processes get after SIGTERM before SIGKILL.",
+    ),
     Setting(
         "PREFECT_RUNNER_HEARTBEAT_FREQUENCY",
         lambda v: None if v in (None, "") else float(v),

@@ -21,8 +21,9 @@ GROUPS: dict[str, tuple[str, str]] = {
     "flow-run": ("prefect_console.cli.flow_run", "Inspect and act on flow runs."),
     "task-run": ("prefect_console.cli.task_run", "View task runs."),
     "deployment": ("prefect_console.cli.deployment", "View deployments."),
-    "work-pool": ("prefect_console.cli.work_pool", "View work pools, their queues and workers."),
-    "work-queue": ("prefect_console.cli.work_queue", "View work queues."),
+    "work-pool": ("prefect_console.cli.work_pool", "Manage work pools, their queues and workers."),
+    "work-queue": ("prefect_console.cli.work_queue", "Manage work queues."),
+    "worker": ("prefect_console.cli.worker", "Start a worker for a work pool."),
     "variable": ("prefect_console.cli.variable", "Manage variables."),
     "artifact": ("prefect_console.cli.artifact", "Inspect and delete artifacts."),
     "concurrency-limit": (

@@ -279,3 +279,22 @@ def _print_state(state: State) -> None:
     stamp = state.timestamp.astimezone().strftime("%Y-%m-%d %H:%M:%S.%f")[:-3]
     message = f" - {one_line(state.message)}" if state.message else ""
     sys.stdout.write(f"{stamp} | STATE    | {state.name}{message}\n")
+
+
+@app.command("execute")
+def execute(
+    flow_run_id: Annotated[
+        uuid.UUID | None,
+        typer.Argument(metavar="ID", help="Flow run id (default: $PREFECT__FLOW_RUN_ID)."),
+    ] = None,
+) -> None:
+    """Run a flow run of a deployment in this process (the command a worker starts)."""
+    from prefect.deployments.execute import execute_flow_run
+
+    from prefect_console.cli._group import fail
+
+    try:
+        code = execute_flow_run(flow_run_id)
+    except ValueError as exc:
+        raise fail(str(exc), 2) from None
+    raise typer.Exit(code)

@@ -89,8 +89,14 @@ class WorkPoolClientMixin(BaseClient):
         work_pool_name: str,
         work_queue_names: list[str] | None = None,
         scheduled_before: datetime | None = None,
+        *,
+        limit: int | None = None,
+        wait_seconds: float | None = None,
     ) -> list[WorkerFlowRunResponse]:
-        """The runs a worker of the pool may start now (and a poll of its queues)."""
+        """The runs a worker of the pool may start now (and a poll of its queues).
+
+        `wait_seconds` (this server's addition) holds the request until there is work,
+        at most that long; `limit` caps how many runs come back."""
         from prefect.schemas.work_pools import WorkerFlowRunResponse
 
         body: dict[str, Any] = {}
@@ -98,6 +104,10 @@ class WorkPoolClientMixin(BaseClient):
             body["work_queue_names"] = list(work_queue_names)
         if scheduled_before is not None:
             body["scheduled_before"] = scheduled_before.isoformat()
+        if limit is not None:
+            body["limit"] = limit
+        if wait_seconds:
+            body["wait_seconds"] = wait_seconds
         path = f"/work_pools/{_name(work_pool_name)}/get_scheduled_flow_runs"
         return [WorkerFlowRunResponse.model_validate(r) for r in await self._post(path, body)]
 
