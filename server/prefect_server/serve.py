@@ -13,7 +13,7 @@ import gc
 import logging
 import socket
 from collections.abc import AsyncIterator
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from prefect.settings import get_current_settings
 
@@ -88,6 +88,22 @@ def _show_service_logs(level: str) -> None:
     services.setLevel(level.upper())
 
 
+def _server_class() -> type:
+    import uvicorn
+
+    from prefect_server.events import pool_wakeups
+
+    class Server(uvicorn.Server):
+        """uvicorn's server, releasing workers' held polls as soon as it is asked to stop
+        (it waits for the requests in flight before it stops)."""
+
+        def handle_exit(self, sig: int, frame: Any) -> None:
+            pool_wakeups.release_all()
+            super().handle_exit(sig, frame)
+
+    return Server
+
+
 def run_server(host: str, port: int, *, log_level: str = "warning", services: bool = True) -> None:
     """Serve the API on host:port until interrupted (blocking).
 
@@ -106,6 +122,8 @@ def run_server(host: str, port: int, *, log_level: str = "warning", services: bo
 
         from prefect_server.app import create_app
 
+        server_class = _server_class()
+
         app = create_app(settings)
         if services:
             _show_service_logs(log_level)
@@ -117,6 +135,6 @@ def run_server(host: str, port: int, *, log_level: str = "warning", services: bo
         # spikes of run listings on a large store (tests/bench/bench_scale.py --freeze-gc)
         gc.collect()
         gc.freeze()
-        uvicorn.Server(config).run(sockets=[sock])
+        server_class(config).run(sockets=[sock])
     finally:
         sock.close()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 import socket
 import subprocess
 import sys
@@ -71,3 +72,47 @@ def test_serves_http(prefect_home: Path) -> None:
     finally:
         proc.terminate()
         proc.wait(timeout=30)
+
+
+def test_stopping_releases_held_polls(prefect_home: Path) -> None:
+    """A worker's poll held for up to 300 s does not hold the server's shutdown: asked to
+    stop, the server answers the poll (empty) and exits."""
+    import threading
+
+    port = free_port()
+    code = f"from prefect_server.serve import run_server; run_server('127.0.0.1', {port})"
+    proc = subprocess.Popen([sys.executable, "-c", code])
+    base = f"http://127.0.0.1:{port}/api"
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and proc.poll() is None:
+            try:
+                httpx.get(f"{base}/health", timeout=1)
+                break
+            except httpx.TransportError:
+                time.sleep(0.05)
+        created = httpx.post(f"{base}/work_pools/", json={"name": "p", "type": "process"})
+        assert created.status_code == 201
+        answers: list[httpx.Response] = []
+
+        def poll() -> None:
+            body = {"wait_seconds": 300}
+            answers.append(
+                httpx.post(f"{base}/work_pools/p/get_scheduled_flow_runs", json=body, timeout=400)
+            )
+
+        poller = threading.Thread(target=poll, daemon=True)
+        poller.start()
+        time.sleep(0.5)
+        assert poller.is_alive()  # held: the pool has no work
+        proc.terminate()
+        # far below the poll's 300 s: only the release can have ended it (uvicorn raises
+        # the signal again once it has shut down gracefully)
+        assert proc.wait(timeout=60) in (0, -signal.SIGTERM)
+        poller.join(timeout=30)
+        assert [a.status_code for a in answers] == [200]
+        assert answers[0].json() == []
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(timeout=30)

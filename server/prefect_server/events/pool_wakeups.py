@@ -22,6 +22,23 @@ _RUN_EVENT_PREFIX = "prefect.flow-run."
 # pool id (text, as in resource ids) -> the waiters' events, with the loop of each
 _waiters: dict[str, set[tuple[asyncio.Event, asyncio.AbstractEventLoop]]] = {}
 _lock = threading.Lock()
+_closing = False
+
+
+def closing() -> bool:
+    """Whether the server is shutting down: a waiting poll answers at once then."""
+    return _closing
+
+
+def release_all() -> None:
+    """Wake every waiting poll for good (the server stops: it waits for requests in
+    flight, and a held poll would hold its shutdown for as long as it may wait)."""
+    global _closing
+    _closing = True
+    with _lock:
+        entries = [entry for found in _waiters.values() for entry in found]
+    for event, loop in entries:
+        loop.call_soon_threadsafe(event.set)
 
 
 @contextlib.contextmanager

@@ -88,7 +88,7 @@ async def scheduled_runs(
                 woken.clear()  # before the query: a change after it wakes the wait below
             answer, pool_id, due = await _poll_once(db, name, body, before)
             left = deadline - time.monotonic()
-            if answer or left <= 0:
+            if answer or left <= 0 or pool_wakeups.closing():
                 return answer
             if woken is None:
                 # listen first, then look again, so that no change falls between the two
