@@ -96,6 +96,11 @@ class RunHandle:
     def id(self) -> uuid.UUID:
         return self.flow_run.id
 
+    @property
+    def started(self) -> bool:
+        """Its infrastructure exists (a container or a job has no pid, only `infrastructure`)."""
+        return self.pid is not None or self.infrastructure is not None
+
 
 class BaseWorker:
     """A worker of one pool. Subclasses set `type` and implement `start`, `wait`, `kill`."""
@@ -266,7 +271,7 @@ class BaseWorker:
         )
         for handle in left:
             handle.abandoned = True
-            if handle.pid is not None:
+            if handle.started:
                 self._spawn(self._cancel(handle))
         pending = set(self._tasks)
         if not pending:
@@ -561,7 +566,7 @@ class BaseWorker:
             return
         handle.cancel_requested = True
         logger.info("Cancelling flow run %s (pid %s)", flow_run_id, handle.pid)
-        if handle.pid is not None:
+        if handle.started:
             await self._cancel(handle)
         # not started yet: `_submit_and_watch` kills it as soon as it starts
 

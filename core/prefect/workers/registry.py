@@ -33,7 +33,7 @@ def worker_class(worker_type: str) -> type[BaseWorker]:
     except ImportError as exc:
         raise UnknownWorkerType(
             f"No {worker_type!r} worker is available here ({exc}); "
-            f"a {worker_type} pool needs its extra: pip install 'prefect-console[{worker_type}]'"
+            f'a {worker_type} pool needs its extra: pip install "prefect-console[{worker_type}]"'
         ) from None
     cls: type[BaseWorker] | None = getattr(module, name, None)
     if cls is None:
