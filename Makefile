@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test lint format bench screenshots clean ensure-postgres
+.PHONY: run test lint format bench bench-vs-prefect screenshots clean ensure-postgres
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -40,6 +40,13 @@ bench: $(STAMP)
 	$(BIN)/python tests/bench/run_bench.py $(BENCH_ARGS)
 	$(BIN)/python tests/bench/bench_api.py $(BENCH_API_ARGS)
 	$(BIN)/python tests/bench/bench_cli.py $(BENCH_CLI_ARGS)
+	$(BIN)/python tests/bench/bench_worker.py $(BENCH_WORKER_ARGS)
+	@if [ -n "$(BENCH_VS_PREFECT)" ]; then $(MAKE) --no-print-directory bench-vs-prefect PREFECT_PYTHON=$(BENCH_VS_PREFECT); fi
+
+# Side by side with the real Prefect 3.9.1 (a venv outside the repo, created if missing).
+PREFECT_PYTHON ?= /tmp/prefect39/bin/python
+bench-vs-prefect: $(STAMP)
+	$(BIN)/python tests/bench/bench_vs_prefect.py --install --prefect-python $(PREFECT_PYTHON) $(BENCH_VS_ARGS)
 
 screenshots: $(STAMP)
 	$(BIN)/python scripts/screenshots.py
