@@ -47,7 +47,10 @@ class PrefectFuture:
     ) -> None:
         self.task_run_id = task_run_id
         self._future = future
+        # the live run while it runs (for `state`); let go once it has ended, so that a
+        # list of 10,000 futures keeps their final states and not every run's bookkeeping
         self._engine = engine
+        self._final: State | None = None
 
     def wait(self, timeout: float | None = None) -> None:
         """Block until the task run is final (or `timeout` seconds pass)."""
@@ -61,11 +64,19 @@ class PrefectFuture:
     def state(self) -> State:
         if self._future.done():
             return self.wait_for_state()
-        if self._engine is not None:
-            return self._engine.state
+        final, engine = self._final, self._engine
+        if final is not None:
+            return final
+        if engine is not None:
+            return engine.state
         from prefect.states import Pending
 
         return Pending()
+
+    def _ended(self, state: State) -> None:
+        """The run has ended in `state` (called by the worker that ran it)."""
+        self._final = state
+        self._engine = None
 
     def result(self, timeout: float | None = None, raise_on_failure: bool = True) -> Any:
         """The task's return value; raises the task's exception if it failed."""
@@ -150,7 +161,7 @@ def submit_task(
     task: Task[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any], wait_for: Any = None
 ) -> PrefectFuture:
     from prefect.context import get_flow_run_context
-    from prefect.engine.task_engine import _prepare, run_task_async, run_task_sync
+    from prefect.engine.task_engine import _prepare
 
     flow_ctx = get_flow_run_context()
     if flow_ctx is None:
@@ -167,25 +178,45 @@ def submit_task(
         # a process pool or a Dask cluster (prefect.engine.remote_tasks)
         return PrefectFuture(engine.task_run.id, elsewhere(engine, wait_for, context), engine)
 
+    ours: list[PrefectFuture] = []
+
     def _run() -> State:
-        # upstreams are waited for here, in the worker, so submitting never blocks the flow
-        if wait_for is not None:
-            upstream = first_upstream_not_completed(wait_for)
-            if upstream is not None:
-                return engine.not_ready(upstream.task_run_id)
-        try:
-            if task.isasync:
-                state: State = asyncio.run(
-                    run_task_async(task, args, kwargs, "state", flow_ctx, engine)
-                )
-            else:
-                state = run_task_sync(task, args, kwargs, "state", flow_ctx, engine)
-        except BaseException:
-            state = engine.state  # crashed: the engine has recorded it
+        state = _run_submitted(task, args, kwargs, flow_ctx, engine, wait_for)
+        if ours:
+            ours[0]._ended(state)
         return state
 
     future = flow_ctx.task_runner.submit(context.run, _run)
-    return PrefectFuture(engine.task_run.id, future, engine)
+    prefect_future = PrefectFuture(engine.task_run.id, future, engine)
+    ours.append(prefect_future)
+    return prefect_future
+
+
+def _run_submitted(
+    task: Task[..., Any],
+    args: tuple[Any, ...],
+    kwargs: dict[str, Any],
+    flow_ctx: Any,
+    engine: TaskRunEngine,
+    wait_for: Any,
+) -> State:
+    from prefect.engine.task_engine import run_task_async, run_task_sync
+
+    # upstreams are waited for here, in the worker, so submitting never blocks the flow
+    if wait_for is not None:
+        upstream = first_upstream_not_completed(wait_for)
+        if upstream is not None:
+            return engine.not_ready(upstream.task_run_id)
+    try:
+        if task.isasync:
+            state: State = asyncio.run(
+                run_task_async(task, args, kwargs, "state", flow_ctx, engine)
+            )
+        else:
+            state = run_task_sync(task, args, kwargs, "state", flow_ctx, engine)
+    except BaseException:
+        state = engine.state  # crashed: the engine has recorded it
+    return state
 
 
 def map_task(

@@ -138,6 +138,9 @@ class Task(HookMethods, Generic[P, R]):
         # caching and result options live among them (with_options passes them on)
         self.cache_options = TaskCacheOptions(unsupported)
         self.isasync = inspect.iscoroutinefunction(fn)
+        # how calls bind to the function's parameters (prefect.engine.task_inputs.CallShape),
+        # worked out by the engine on the first call; False until then
+        self._call_shape: Any = False
         self.task_key = _task_key(fn)
         delays = self._delays(0)
         self.policy = TaskRunPolicy(
@@ -260,13 +263,10 @@ class Task(HookMethods, Generic[P, R]):
         return_type: Literal["result", "state"] = "state" if return_state else "result"
         if flow_ctx is None:
             return self._call_outside_flow(args, kwargs, return_state)
+        engine = _engine or _load_engine()
         if self.isasync:
-            from prefect.engine.task_engine import run_task_async
-
-            return run_task_async(self, args, kwargs, return_type, flow_ctx)
-        from prefect.engine.task_engine import run_task_sync
-
-        return run_task_sync(self, args, kwargs, return_type, flow_ctx)
+            return engine.run_task_async(self, args, kwargs, return_type, flow_ctx)
+        return engine.run_task_sync(self, args, kwargs, return_type, flow_ctx)
 
     def _call_outside_flow(
         self, args: tuple[Any, ...], kwargs: dict[str, Any], return_state: bool
@@ -318,6 +318,18 @@ class Task(HookMethods, Generic[P, R]):
 
     def __repr__(self) -> str:
         return f"Task(name={self.name!r})"
+
+
+# the task engine, imported on the first task call (not by `import prefect`)
+_engine: Any = None
+
+
+def _load_engine() -> Any:
+    global _engine
+    from prefect.engine import task_engine
+
+    _engine = task_engine
+    return task_engine
 
 
 @overload

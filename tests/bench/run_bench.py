@@ -8,6 +8,9 @@ Workloads (each in a fresh PREFECT_HOME, embedded store / ephemeral mode, no ser
   help        `prefect --help` as a whole process
   empty_flow  an empty flow as a whole process (after one warm-up run created the store)
   tasks       1,000 sequential trivial tasks: per-task overhead, task runs stored at return
+  mapped      `add.map(range(1000))`: per-task overhead (tests/bench/bench_tasks.py)
+  subflows    50 sequential trivial subflows: time per subflow (bench_tasks.py)
+  memory      `add.map(range(10000))`: the process's peak RSS (bench_tasks.py)
   server      `prefect server start` until /api/health answers
 """
 
@@ -15,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import shutil
 import socket
@@ -102,6 +106,19 @@ def bench_tasks(target: Target, n: int) -> dict[str, float]:
     return figures
 
 
+def bench_engine(target: Target, mode: str, n: int, repeat: int) -> dict[str, float]:
+    """bench_tasks.py's figures for one mode (NaN when the target cannot run it)."""
+    args = [target.python, str(HERE / "bench_tasks.py"), str(n), "--mode", mode, "--json"]
+    result = target.run([*args, "--repeat", str(repeat)])
+    if result.returncode != 0:
+        print(
+            f"[{target.label}] bench_tasks {mode} failed:\n{result.stderr[-1500:]}", file=sys.stderr
+        )
+        return {"whole_ms": math.nan, "peak_rss_mb": math.nan}
+    figures: dict[str, float] = json.loads(result.stdout.strip().splitlines()[-1])
+    return figures
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -160,6 +177,9 @@ def measure(target: Target, args: argparse.Namespace) -> dict[str, float]:
     out["per_task_ms"] = tasks["per_task_ms"]
     out["task_runs_stored_at_return"] = tasks["stored_at_return"]
     out["seconds_until_all_stored"] = tasks["seconds_until_all_stored"]
+    out["mapped_ms"] = bench_engine(target, "map", args.tasks, 3)["whole_ms"]
+    out["subflow_ms"] = bench_engine(target, "subflows", 50, 3)["whole_ms"]
+    out["map10k_rss_mb"] = bench_engine(target, "map", 10_000, 1)["peak_rss_mb"]
     out["server_start_s"] = bench_server_start(target, max(3, args.repeat // 2))
     return out
 
@@ -171,6 +191,9 @@ ROWS = [
     ("per-task overhead (ms)", "per_task_ms", "{:.3f}"),
     ("task runs stored at return", "task_runs_stored_at_return", "{:.0f}"),
     ("s until all task runs stored", "seconds_until_all_stored", "{:.1f}"),
+    ("mapped tasks, per task (ms)", "mapped_ms", "{:.3f}"),
+    ("subflow, each (ms)", "subflow_ms", "{:.1f}"),
+    ("10,000 mapped: peak RSS (MB)", "map10k_rss_mb", "{:.0f}"),
     ("server start to /api/health (s)", "server_start_s", "{:.3f}"),
 ]
 
@@ -204,7 +227,8 @@ def main() -> None:
         line = f"{title:34}" + "".join(f"{fmt.format(results[t.label][key]):>12}" for t in targets)
         if len(targets) == 2:
             a, b = results["ours"][key], results["prefect"][key]
-            ratio = f"{b / a:.1f}x" if a > 0 and "stored" not in key else "-"
+            usable = a > 0 and not math.isnan(a) and not math.isnan(b)
+            ratio = f"{b / a:.1f}x" if usable and "stored" not in key else "-"
             line += f"{ratio:>14}"
         print(line)
     print(f"(tasks workload: {args.tasks} sequential trivial tasks)")

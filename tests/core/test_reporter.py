@@ -7,7 +7,7 @@ import uuid
 from typing import Any
 
 from prefect.engine._models import construct, new_state
-from prefect.engine.reporter import LogSender, TaskRunReporter
+from prefect.engine.reporter import LogSender, SendGate, TaskRunReporter
 from prefect.schemas.actions import LogCreate, TaskRunReport
 from prefect.schemas.objects import StateType, TaskRun
 
@@ -37,7 +37,7 @@ def test_states_of_one_run_coalesce_into_one_report() -> None:
         for t in (StateType.PENDING, StateType.RUNNING, StateType.COMPLETED)
     ]
     for s in states:
-        run.__dict__["state"] = s
+        run.__dict__.update(state=s, state_id=s.id, state_type=s.type, state_name=s.name)
         reporter.report(run, s)
     assert reporter.pending() == 1
     reporter.flush()
@@ -45,7 +45,9 @@ def test_states_of_one_run_coalesce_into_one_report() -> None:
     [[report]] = sent.batches
     assert isinstance(report, TaskRunReport)
     assert [s.id for s in report.states] == [s.id for s in states]
-    assert report.task_run.state is states[-1]
+    # the current state travels once, as the last of `states`; the snapshot names it
+    assert report.task_run.state is None and run.state is states[-1]
+    assert report.task_run.state_id == states[-1].id
     assert report.task_run is not run  # a snapshot, not the live object
 
 
@@ -113,3 +115,90 @@ def test_log_sender_batches() -> None:
         ["3", "4", "5"],
         ["6"],
     ]
+
+
+def test_a_state_not_yet_queued_stays_on_the_snapshot() -> None:
+    sent = Recorder()
+    reporter = TaskRunReporter(sent, interval=60)
+    run = _run("a")
+    pending = new_state(StateType.PENDING, "Pending")
+    run.__dict__.update(state=pending, state_id=pending.id)
+    reporter.report(run, pending)
+    # the task's thread has moved on to a state it has not reported yet
+    running = new_state(StateType.RUNNING, "Running")
+    run.__dict__.update(state=running, state_id=running.id)
+    reporter.flush()
+    [[report]] = sent.batches
+    assert [s.id for s in report.states] == [pending.id]
+    assert report.task_run.state is running  # sent whole: the server stores it too
+
+
+def test_backlog_is_sent_by_the_producer() -> None:
+    sizes: list[int] = []
+
+    async def send(items: list[Any]) -> None:
+        sizes.append(len(items))
+
+    # a long interval: only the backlog rule sends anything before the flush
+    reporter = TaskRunReporter(send, interval=60, high_water=10)
+    for i in range(35):
+        reporter.report(_run(str(i)), new_state(StateType.PENDING, "Pending"))
+        assert reporter.pending() <= 10
+    assert sizes == [11, 11, 11]
+    reporter.flush()
+    assert sum(sizes) == 35
+
+
+def test_producers_wait_at_the_gate_while_a_batch_is_sent() -> None:
+    sending = threading.Event()
+    release = threading.Event()
+    order: list[str] = []
+
+    async def send(items: list[Any]) -> None:
+        order.append("send started")
+        sending.set()
+        # blocks the API loop: nothing else may run there meanwhile, as with a store
+        # that parses and writes the batch in this process
+        release.wait(5)
+        order.append("send done")
+
+    gate = SendGate()
+    reporter = TaskRunReporter(send, interval=60, gate=gate)
+    reporter.report(_run("first"), new_state(StateType.PENDING, "Pending"))
+    flusher = threading.Thread(target=reporter.flush)
+    flusher.start()
+    assert sending.wait(5)
+
+    def produce() -> None:
+        reporter.report(_run("second"), new_state(StateType.PENDING, "Pending"))
+        order.append("second reported")
+
+    producer = threading.Thread(target=produce)
+    producer.start()
+    producer.join(0.3)
+    assert producer.is_alive()  # waiting at the gate
+    release.set()
+    producer.join(5)
+    flusher.join(5)
+    assert order == ["send started", "send done", "second reported"]
+    reporter.flush()
+
+
+def test_a_gate_that_does_not_apply_lets_producers_through() -> None:
+    release = threading.Event()
+    sending = threading.Event()
+
+    async def send(items: list[Any]) -> None:
+        sending.set()
+        release.wait(5)
+
+    reporter = TaskRunReporter(send, interval=60, gate=SendGate(lambda: False))
+    reporter.report(_run("first"), new_state(StateType.PENDING, "Pending"))
+    flusher = threading.Thread(target=reporter.flush)
+    flusher.start()
+    assert sending.wait(5)
+    reporter.report(_run("second"), new_state(StateType.PENDING, "Pending"))  # no wait
+    release.set()
+    flusher.join(5)
+    reporter.flush()
+    assert reporter.pending() == 0

@@ -19,48 +19,80 @@ from prefect.schemas.objects import State, StateDetails, StateType
 
 M = TypeVar("M", bound=BaseModel)
 
-# per class: static defaults, default factories, required field names, private defaults
-_Plan = tuple[dict[str, Any], list[tuple[str, Any]], list[str], dict[str, Any]]
+_new = object.__new__
+# BaseModel overrides __setattr__; its four slots are set as pydantic's own
+# model_construct sets them
+_set = object.__setattr__
+
+
+class _Plan:
+    """What an instance of a class needs besides the values given: static defaults,
+    default factories, required field names, private attribute defaults."""
+
+    __slots__ = ("factories", "private", "required", "static")
+
+    def __init__(self, cls: type[BaseModel]) -> None:
+        self.static: dict[str, Any] = {}
+        self.factories: list[tuple[str, Any]] = []
+        required: list[str] = []
+        for name, info in cls.model_fields.items():
+            if info.default_factory is not None:
+                self.factories.append((name, info.default_factory))
+            elif info.default is PydanticUndefined:
+                required.append(name)
+            else:
+                self.static[name] = info.default
+        self.required = frozenset(required)
+        self.private: dict[str, Any] | None = {
+            name: attr.get_default()  # type: ignore[attr-defined]
+            for name, attr in cls.__private_attributes__.items()
+        } or None
+
+
 _plans: dict[type[BaseModel], _Plan] = {}
 
 
 def _plan(cls: type[BaseModel]) -> _Plan:
     plan = _plans.get(cls)
     if plan is None:
-        static: dict[str, Any] = {}
-        factories: list[tuple[str, Any]] = []
-        required: list[str] = []
-        for name, info in cls.model_fields.items():
-            if info.default_factory is not None:
-                factories.append((name, info.default_factory))
-            elif info.default is PydanticUndefined:
-                required.append(name)
-            else:
-                static[name] = info.default
-        private = {
-            name: attr.get_default()  # type: ignore[attr-defined]
-            for name, attr in cls.__private_attributes__.items()
-        }
-        plan = _plans[cls] = (static, factories, required, private)
+        plan = _plans[cls] = _Plan(cls)
     return plan
 
 
 def construct(cls: type[M], **values: Any) -> M:
     """An instance of `cls` from trusted `values`, defaults filled, no validation."""
-    static, factories, required, private = _plan(cls)
-    data = dict(static)
+    plan = _plans.get(cls) or _plan(cls)
+    data = plan.static.copy()
     data.update(values)
-    for name, factory in factories:
+    for name, factory in plan.factories:
         if name not in values:
             data[name] = factory()
-    for name in required:
-        if name not in values:
-            raise TypeError(f"{cls.__name__}: missing required field {name!r}")
-    obj = cls.__new__(cls)
-    object.__setattr__(obj, "__dict__", data)
-    object.__setattr__(obj, "__pydantic_fields_set__", set(values))
-    object.__setattr__(obj, "__pydantic_extra__", None)
-    object.__setattr__(obj, "__pydantic_private__", dict(private))
+    if plan.required and not plan.required <= values.keys():
+        missing = sorted(plan.required - values.keys())
+        raise TypeError(f"{cls.__name__}: missing required field {missing[0]!r}")
+    obj = _new(cls)
+    _set(obj, "__dict__", data)
+    _set(obj, "__pydantic_fields_set__", set(values))
+    _set(obj, "__pydantic_extra__", None)
+    _set(obj, "__pydantic_private__", None if plan.private is None else plan.private.copy())
+    return obj
+
+
+_DETAILS = _plan(StateDetails)
+_STATE = _plan(State)
+# the fields `new_state` sets (as `construct(State, ...)` with all of them would mark them)
+_STATE_SET = frozenset(("id", "type", "name", "timestamp", "message", "state_details", "data"))
+_uuid4 = uuid.uuid4
+
+
+def state_details(**values: Any) -> StateDetails:
+    data = _DETAILS.static.copy()
+    data.update(values)
+    obj = _new(StateDetails)
+    _set(obj, "__dict__", data)
+    _set(obj, "__pydantic_fields_set__", set(values))
+    _set(obj, "__pydantic_extra__", None)
+    _set(obj, "__pydantic_private__", None)
     return obj
 
 
@@ -72,17 +104,23 @@ def new_state(
     details: StateDetails | None = None,
 ) -> State:
     """A state stamped now, with a fresh id, for the engine to propose or report."""
-    return construct(
-        State,
-        id=uuid.uuid4(),
-        type=type_,
-        name=name,
-        timestamp=now(),
-        message=message,
-        state_details=details if details is not None else construct(StateDetails),
-        data=None,
+    obj = _new(State)
+    _set(
+        obj,
+        "__dict__",
+        {
+            "id": _uuid4(),
+            "created": None,
+            "updated": None,
+            "type": type_,
+            "name": name,
+            "timestamp": now(),
+            "message": message,
+            "state_details": details if details is not None else state_details(),
+            "data": None,
+        },
     )
-
-
-def state_details(**values: Any) -> StateDetails:
-    return construct(StateDetails, **values)
+    _set(obj, "__pydantic_fields_set__", set(_STATE_SET))
+    _set(obj, "__pydantic_extra__", None)
+    _set(obj, "__pydantic_private__", _STATE.private.copy() if _STATE.private else None)
+    return obj

@@ -243,10 +243,10 @@ def _received(engine: TaskRunEngine, sent: concurrent.futures.Future[bytes]) -> 
         return engine._apply(crashed_state(exc, "Task", engine._details()))
     engine.state = state
     if state.is_completed() and state._has_result:
-        value = state._result
-        if value is not None and value is not True and value is not False:
-            # as for a run in a thread: passing this very object on links the runs
-            engine.flow_ctx.result_links[id(value)] = (value, engine.task_run.id)
+        from prefect.engine.task_inputs import link_result
+
+        # as for a run in a thread: passing this very object on links the runs
+        link_result(engine.flow_ctx.result_links, state._result, engine.task_run.id)
     return state
 
 

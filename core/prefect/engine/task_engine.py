@@ -3,9 +3,11 @@
 The engine builds the `TaskRun` and its states locally (Pending -> Running -> Completed or
 Failed; AwaitingRetry -> Retrying between attempts), keeps the run's computed fields up to
 date (start/end time, run count, total run time, current state) and hands each new state to
-the reporter, which sends them to the API in batches. Nothing here waits for the API,
-with one exception: a task run whose tags carry a concurrency limit (v1, by tag; looked
-up before each attempt) proposes its Running through the server's `set_state`, because
+the reporter, which sends them to the API in batches. Nothing here waits for the API
+(except that the reporter makes a state change wait while a batch goes to the embedded
+store, or while a backlog is sent: see `prefect.engine.reporter`), with one exception: a
+task run whose tags carry a concurrency limit (v1, by tag; the lookup is in
+`prefect.engine.tag_limits`) proposes its Running through the server's `set_state`, because
 only the server's rules hand out the slots. The run and its states so far are flushed, so
 the server knows the run; a WAIT (the tag is full) is obeyed, and an ABORT or REJECT (a
 tag limited to 0, ...) ends the run Failed without calling the function. The state the
@@ -13,12 +15,14 @@ server wrote keeps its id, so the batched report does not store it twice, and th
 route gives the slots back when it sees the run leave Running.
 
 `TaskRunEngine` holds the steps; `run_task_sync` and `run_task_async` drive them, the only
-difference being how the function is called and how a retry delay is slept.
+difference being how the function is called and how a retry delay is slept. How a call's
+arguments become the run's parameters and `task_inputs` is `prefect.engine.task_inputs`.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 import uuid
 from datetime import timedelta
@@ -33,19 +37,21 @@ from prefect.context import (
     get_flow_run_context,
 )
 from prefect.engine._models import construct, new_state, state_details
+from prefect.engine.api import reporter
 from prefect.engine.caching import plan_for
 from prefect.engine.outcomes import crashed_state, failed_state, is_crash, state_from_return
-from prefect.results import NOT_FOUND
-from prefect.schemas.objects import (
-    Constant,
-    Parameter,
-    State,
-    StateType,
-    TaskRun,
-    TaskRunResult,
+from prefect.engine.tag_limits import any_tag_limited, known_unlimited
+from prefect.engine.task_inputs import (
+    CallShape,
+    bind,
+    call_arguments,
+    link_result,
+    resolve_inputs,
 )
+from prefect.logging.loggers import log_for_run
+from prefect.results import NOT_FOUND
+from prefect.schemas.objects import State, StateType, TaskRun
 from prefect.states import get_state_result, with_result
-from prefect.utilities.callables import bind_parameters, parameters_to_args_kwargs
 
 if TYPE_CHECKING:
     from prefect.engine.caching import CachePlan
@@ -54,6 +60,8 @@ if TYPE_CHECKING:
 __all__ = ["TaskRunEngine", "run_task_async", "run_task_sync"]
 
 ReturnType = Literal["result", "state"]
+
+_run_logger = logging.getLogger("prefect.task_runs")
 
 
 class TaskRunEngine:
@@ -92,7 +100,8 @@ class TaskRunEngine:
             if task.task_run_name is not None
             else f"{task.name}-{dynamic_key}"
         )
-        tags = task.tags | current_tags() if task.tags or current_tags() else frozenset()
+        extra_tags = current_tags()
+        tags = task.tags | extra_tags if extra_tags else task.tags
         started = now()
         self.task_run = construct(
             TaskRun,
@@ -184,13 +193,13 @@ class TaskRunEngine:
             d["end_time"] = state.timestamp
         elif state.type is StateType.SCHEDULED:
             d["next_scheduled_start_time"] = state.state_details.scheduled_time
+        # `state` first: the reporter's snapshot leaves out a `state` that it also sends
+        # as the last of the run's states, trusting the three fields written after it
         d["state"] = state
         d["state_id"] = state.id
         d["state_type"] = state.type
         d["state_name"] = state.name
         self.state = state
-        from prefect.engine.api import reporter
-
         reporter().report(run, state)
         return state
 
@@ -199,7 +208,7 @@ class TaskRunEngine:
 
     def begin_attempt(self) -> bool:
         """Enter Running; False when the server refused (the run has ended Failed)."""
-        if _known_unlimited(self.task_run):
+        if known_unlimited(self.task_run):
             self._set(StateType.RUNNING, self._running_name())
             return True
         from prefect.client._loop import run_sync
@@ -208,7 +217,7 @@ class TaskRunEngine:
 
     async def abegin_attempt(self) -> bool:
         """`begin_attempt` for a coroutine on any loop."""
-        if _known_unlimited(self.task_run):
+        if known_unlimited(self.task_run):
             self._set(StateType.RUNNING, self._running_name())
             return True
         from prefect.client._loop import run_async
@@ -217,12 +226,12 @@ class TaskRunEngine:
 
     async def _orchestrated_running(self) -> bool:
         """Propose Running through the server's tag concurrency rules (on the API loop)."""
-        from prefect.engine.api import engine_client, reporter
+        from prefect.engine.api import engine_client
         from prefect.exceptions import Abort
         from prefect.schemas.responses import SetStateStatus
 
         run = self.task_run
-        if not await _any_tag_limited(run):
+        if not await any_tag_limited(run):
             # reads only: a tagged run whose tags carry no limit costs no write round trip
             self._set(StateType.RUNNING, self._running_name())
             return True
@@ -261,9 +270,8 @@ class TaskRunEngine:
         else:
             state = state_from_return(value, details)
         self._apply(state)
-        if value is not None and value is not True and value is not False:
-            # later calls that receive this very object are linked to this run
-            self.flow_ctx.result_links[id(value)] = (value, run.id)
+        # later calls that receive this very object are linked to this run
+        link_result(self.flow_ctx.result_links, value, run.id)
 
     def _release(self, state: State, value: Any) -> None:
         """Apply a persisted state without its value in memory (cache_result_in_memory
@@ -292,8 +300,7 @@ class TaskRunEngine:
             self._release(state, value)
             return
         self._apply(with_result(state, value))
-        if value is not None and value is not True and value is not False:
-            self.flow_ctx.result_links[id(value)] = (value, run.id)
+        link_result(self.flow_ctx.result_links, value, run.id)
 
     def fail(self, exc: BaseException, plan: CachePlan | None = None) -> float | None:
         """Record a failed attempt; returns the delay before the next one, or None when done.
@@ -369,71 +376,13 @@ class TaskRunEngine:
 
     def finish(self, return_type: ReturnType) -> Any:
         state = self.state
-        logger = self._logger()
-        if logger.isEnabledFor(20):
-            logger.info("Finished in state %s", _state_repr(state))
+        if _run_logger.isEnabledFor(20):
+            log_for_run(self._logger(), 20, "Finished in state %s", _state_repr(state))
         if return_type == "state":
             return state
         if self._held is not NOT_FOUND and state.is_completed():
             return self._held
         return get_state_result(state)
-
-
-# Which tags had no v1 limit when last looked up, per flow run: the tasks of one flow
-# usually share their tags, and a lookup per task cost more than the task's own
-# bookkeeping (about 12 ms against 2 on the embedded store). Entries live this many
-# seconds, so a limit created while a flow runs applies to its tasks soon after; outside
-# a flow run nothing is remembered.
-TAG_LIMIT_LOOKUP_TTL = 5.0
-_unlimited_tags: dict[tuple[uuid.UUID, str], float] = {}
-
-
-def _known_unlimited(run: TaskRun) -> bool:
-    """Whether none of the run's tags had a limit at a recent lookup (no tags: True)."""
-    if not run.tags:
-        return True
-    if run.flow_run_id is None:
-        return False
-    moment = time.monotonic()
-    for tag in run.tags:
-        seen = _unlimited_tags.get((run.flow_run_id, tag))
-        if seen is None or moment - seen > TAG_LIMIT_LOOKUP_TTL:
-            return False
-    return True
-
-
-async def _any_tag_limited(run: TaskRun) -> bool:
-    """Whether any of the run's tags has a v1 concurrency limit now (on the API loop).
-
-    A limit created between this look and the Running that follows is not seen by this
-    attempt: the window is one round trip (or `TAG_LIMIT_LOOKUP_TTL` within a flow run).
-    """
-    from prefect.engine.api import engine_client
-    from prefect.exceptions import ObjectNotFound
-
-    client = engine_client()
-
-    async def limited(tag: str) -> bool:
-        try:
-            await client.read_concurrency_limit_by_tag(tag)
-        except ObjectNotFound:
-            return False
-        return True
-
-    found = await asyncio.gather(*(limited(tag) for tag in run.tags))
-    if run.flow_run_id is not None:
-        moment = time.monotonic()
-        if len(_unlimited_tags) > 10_000:
-            # runs come and go: forget what has expired rather than grow without end
-            for key, seen in list(_unlimited_tags.items()):
-                if moment - seen > TAG_LIMIT_LOOKUP_TTL:
-                    del _unlimited_tags[key]
-        for tag, is_limited in zip(run.tags, found, strict=True):
-            if is_limited:
-                _unlimited_tags.pop((run.flow_run_id, tag), None)
-            else:
-                _unlimited_tags[(run.flow_run_id, tag)] = moment
-    return any(found)
 
 
 def _state_repr(state: State) -> str:
@@ -442,67 +391,6 @@ def _state_repr(state: State) -> str:
 
 
 _PLAIN_TYPES = frozenset({int, float, str, bytes, bool, type(None)})
-
-
-# -- inputs ---------------------------------------------------------------------------------
-
-
-def resolve_inputs(
-    flow_ctx: FlowRunContext, parameters: dict[str, Any]
-) -> tuple[dict[str, Any], dict[str, list[Any]]]:
-    """Parameters with futures/states replaced by their results, and the task_inputs links.
-
-    An argument that is the very object another task run returned links to that run
-    (TaskRunResult); one that is a flow parameter links as Parameter; anything else is a
-    Constant of its type name.
-    """
-    from prefect.futures import PrefectFuture
-    from prefect.utilities.annotations import BaseAnnotation, allow_failure, quote
-
-    links = flow_ctx.result_links
-    flow_params = flow_ctx.parameters
-    inputs: dict[str, list[Any]] = {}
-    resolved = parameters
-    for name, value in parameters.items():
-        if isinstance(value, PrefectFuture | State | BaseAnnotation):
-            if resolved is parameters:
-                resolved = dict(parameters)
-            if isinstance(value, quote):
-                resolved[name] = value.value
-                inputs[name] = []
-                continue
-            allow = isinstance(value, allow_failure)
-            inner = value.value if isinstance(value, BaseAnnotation) else value
-            if isinstance(inner, PrefectFuture):
-                state = inner.wait_for_state()
-                inputs[name] = [construct(TaskRunResult, id=inner.task_run_id)]
-            elif isinstance(inner, State):
-                state = inner
-                tr_id = inner.state_details.task_run_id
-                inputs[name] = [construct(TaskRunResult, id=tr_id)] if tr_id else []
-            else:
-                resolved[name] = inner
-                inputs[name] = _link(inner, links, flow_params, name)
-                continue
-            if allow and (state.is_failed() or state.is_crashed()):
-                resolved[name] = state._result  # the upstream's exception, as Prefect passes
-            else:
-                resolved[name] = get_state_result(state)
-            continue
-        inputs[name] = _link(value, links, flow_params, name)
-    return resolved, inputs
-
-
-def _link(
-    value: Any, links: dict[int, tuple[Any, Any]], flow_params: dict[str, Any], name: str
-) -> list[Any]:
-    hit = links.get(id(value))
-    if hit is not None and hit[0] is value:
-        return [construct(TaskRunResult, id=hit[1])]
-    for param_name, param_value in flow_params.items():
-        if param_value is value:
-            return [construct(Parameter, name=param_name)]
-    return [construct(Constant, type=type(value).__name__)]
 
 
 # -- drivers ---------------------------------------------------------------------------------
@@ -515,9 +403,17 @@ def _prepare(
     flow_ctx: FlowRunContext,
     task_run_id: uuid.UUID | None = None,
 ) -> TaskRunEngine:
-    parameters = bind_parameters(task.fn, args, kwargs)
+    parameters = bind(task.fn, call_shape(task), args, kwargs)
     parameters, task_inputs = resolve_inputs(flow_ctx, parameters)
     return TaskRunEngine(task, flow_ctx, parameters, task_inputs, task_run_id)
+
+
+def call_shape(task: Task[..., Any]) -> CallShape | None:
+    """The task function's `CallShape`, worked out on its first call."""
+    shape = task._call_shape
+    if shape is False:
+        shape = task._call_shape = CallShape.of(task.fn)
+    return shape  # type: ignore[no-any-return]
 
 
 def run_task_sync(
@@ -533,7 +429,7 @@ def run_task_sync(
         flow_ctx = flow_ctx or get_flow_run_context()
         assert flow_ctx is not None
         engine = _prepare(task, args, kwargs, flow_ctx)
-    call_args, call_kwargs = parameters_to_args_kwargs(task.fn, engine.parameters)
+    call_args, call_kwargs = call_arguments(task.fn, call_shape(task), engine.parameters)
     plan = None if task.cache_options.persist is False else plan_for(engine, engine.flow_ctx)
     if plan is not None and (hit := plan.lookup()) is not NOT_FOUND:
         engine.cached(hit[0], hit[1], plan.in_memory)
@@ -585,7 +481,7 @@ async def run_task_async(
         flow_ctx = flow_ctx or get_flow_run_context()
         assert flow_ctx is not None
         engine = _prepare(task, args, kwargs, flow_ctx)
-    call_args, call_kwargs = parameters_to_args_kwargs(task.fn, engine.parameters)
+    call_args, call_kwargs = call_arguments(task.fn, call_shape(task), engine.parameters)
     plan = None if task.cache_options.persist is False else plan_for(engine, engine.flow_ctx)
     if plan is not None and (hit := plan.lookup()) is not NOT_FOUND:
         engine.cached(hit[0], hit[1], plan.in_memory)

@@ -25,9 +25,16 @@ def record_prefix(record: logging.LogRecord) -> str:
 class PrefectFormatter(logging.Formatter):
     """Time with milliseconds, padded level, the run (or logger) and the message."""
 
+    _second: int = -1
+    _clock: str = ""
+
     def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:
-        clock = time.strftime("%H:%M:%S", time.localtime(record.created))
-        return f"{clock}.{int(record.msecs):03d}"
+        second = int(record.created)
+        if second != self._second:
+            # records come in bursts within one second: the clock is formatted once
+            self._clock = time.strftime("%H:%M:%S", time.localtime(second))
+            self._second = second
+        return f"{self._clock}.{int(record.msecs):03d}"
 
     def format(self, record: logging.LogRecord) -> str:
         text = f"{self.formatTime(record)} | {record.levelname:<7} | {record_prefix(record)} - "
