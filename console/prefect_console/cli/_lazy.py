@@ -20,7 +20,7 @@ GROUPS: dict[str, tuple[str, str]] = {
     "flow": ("prefect_console.cli.flow", "View flows."),
     "flow-run": ("prefect_console.cli.flow_run", "Inspect and act on flow runs."),
     "task-run": ("prefect_console.cli.task_run", "View task runs."),
-    "deployment": ("prefect_console.cli.deployment", "View deployments."),
+    "deployment": ("prefect_console.cli.deployment", "View, run and manage deployments."),
     "work-pool": ("prefect_console.cli.work_pool", "Manage work pools, their queues and workers."),
     "work-queue": ("prefect_console.cli.work_queue", "Manage work queues."),
     "worker": ("prefect_console.cli.worker", "Start a worker for a work pool."),

@@ -1,4 +1,5 @@
-"""`prefect deployment ...`: list deployments and inspect one."""
+"""`prefect deployment ...`: list, inspect, run, delete, pause and resume deployments;
+their schedules (`deployment schedule ...`), backfill, and build/apply of YAML files."""
 
 from __future__ import annotations
 
@@ -13,7 +14,15 @@ if TYPE_CHECKING:
 
     from prefect_console.ops.deployments import DeploymentDetail, DeploymentList
 
-app = typer.Typer(help="View deployments.", no_args_is_help=True)
+app = typer.Typer(help="View, run and manage deployments.", no_args_is_help=True)
+
+
+def _add_verbs() -> None:
+    # the verbs that change deployments live in modules of their own
+    from prefect_console.cli import deployment_actions, deployment_schedule
+
+    deployment_actions.register(app)
+    app.add_typer(deployment_schedule.app, name="schedule")
 
 
 @app.command("ls")
@@ -167,3 +176,6 @@ def _print_detail(detail: DeploymentDetail) -> None:
         text = json.dumps(data, indent=2, default=str, sort_keys=True) if data else "{}"
         fields.add_row(label, strip_controls(text))
     out.print(fields)
+
+
+_add_verbs()

@@ -298,3 +298,13 @@ def execute(
     except ValueError as exc:
         raise fail(str(exc), 2) from None
     raise typer.Exit(code)
+
+
+def _add_create() -> None:
+    # `flow-run create` lives beside the deployment verbs it shares code with
+    from prefect_console.cli import flow_run_create
+
+    app.command("create")(flow_run_create.create)
+
+
+_add_create()

@@ -95,6 +95,13 @@ def ui(
     ConsoleApp(read_only=read_only).run()
 
 
+# top-level verbs of their own module (imports typer only, like the groups)
+from prefect_console.cli import deploy as _deploy  # noqa: E402
+
+app.command("deploy")(_deploy.deploy)
+app.command("init")(_deploy.init)
+
+
 def main() -> None:
     # Registered first, so it runs last: skip the interpreter's final garbage collections
     # over the schemas and ORM metadata a command loaded (~0.5 s on a small machine).
