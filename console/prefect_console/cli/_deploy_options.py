@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import sys
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
 from typing import Annotated, Any
 
 import typer
@@ -71,6 +72,17 @@ class DeployOptions:
     concurrency_limit: int | None = None
     collision_strategy: str | None = None
     enforce_parameter_schema: bool = False
+
+
+def options_from(arguments: Mapping[str, Any]) -> DeployOptions:
+    """The deploy options among a command's arguments (its `locals()`); typer gives None
+    for a repeatable option given no times."""
+    values: dict[str, Any] = {}
+    for spec in fields(DeployOptions):
+        if spec.name in arguments:
+            value = arguments[spec.name]
+            values[spec.name] = [] if value is None and spec.type.startswith("list") else value
+    return DeployOptions(**values)
 
 
 def ask_if_missing(value: str | None, option: str, question: str) -> str:

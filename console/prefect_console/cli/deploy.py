@@ -48,25 +48,7 @@ def deploy(
     """Create or update a deployment of a flow (and say how to run it)."""
     from prefect_console.cli._group import fail
 
-    options = opt.DeployOptions(
-        name=name,
-        pool=pool,
-        work_queue=work_queue,
-        cron=cron or [],
-        interval=interval or [],
-        rrule=rrule or [],
-        timezone=timezone,
-        anchor_date=anchor_date,
-        param=param or [],
-        params=params,
-        job_variable=job_variable or [],
-        tag=tag or [],
-        version=version,
-        description=description,
-        concurrency_limit=concurrency_limit,
-        collision_strategy=collision_strategy,
-        enforce_parameter_schema=enforce_parameter_schema,
-    )
+    options = opt.options_from(locals())
     if entrypoint is None:
         specs = _specs_from_project(prefect_file, name, all_)
         for spec in specs:  # a project's deployment without a pool takes -p, or asks

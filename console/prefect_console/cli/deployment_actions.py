@@ -260,25 +260,7 @@ def build(
 
     if not name:
         raise fail("Missing option --name", 2)
-    options = opt.DeployOptions(
-        name=name,
-        pool=pool,
-        work_queue=work_queue,
-        cron=cron or [],
-        interval=interval or [],
-        rrule=rrule or [],
-        timezone=timezone,
-        anchor_date=anchor_date,
-        param=param or [],
-        params=params,
-        job_variable=job_variable or [],
-        tag=tag or [],
-        version=version,
-        description=description,
-        concurrency_limit=concurrency_limit,
-        collision_strategy=collision_strategy,
-        enforce_parameter_schema=enforce_parameter_schema,
-    )
+    options = opt.options_from(locals())
     spec = opt.build_from_options(entrypoint, options)
     target = out or Path(f"{spec['flow_name']}-deployment.yaml")
     write_spec(spec, target)
