@@ -40,6 +40,8 @@ _LAZY: dict[str, str] = {
     "pause_flow_run": "prefect.flow_runs",
     "resume_flow_run": "prefect.flow_runs",
     "suspend_flow_run": "prefect.flow_runs",
+    "serve": "prefect.deployments.serve",
+    "deploy": "prefect.deployments.runner",
     # submodules reachable as attributes (`prefect.runtime.flow_run.id`), as in Prefect 3
     "artifacts": "prefect.artifacts",
     "runtime": "prefect.runtime",
@@ -52,6 +54,8 @@ if TYPE_CHECKING:
     from prefect import artifacts, runtime, variables
     from prefect.client.orchestration import get_client
     from prefect.context import tags
+    from prefect.deployments.runner import deploy
+    from prefect.deployments.serve import serve
     from prefect.flow_runs import pause_flow_run, resume_flow_run, suspend_flow_run
     from prefect.flows import Flow, flow
     from prefect.futures import PrefectFuture

@@ -40,6 +40,7 @@ from typing import TYPE_CHECKING, Any, Generic, Literal, ParamSpec, TypeVar, ove
 from prefect._hook_methods import HookMethods, HookT
 
 if TYPE_CHECKING:
+    from prefect.deployments.runner import RunnerDeployment
     from prefect.utilities.callables import ParameterSchema
 
 P = ParamSpec("P")
@@ -197,6 +198,49 @@ class Flow(HookMethods, Generic[P, R]):
             **{**self.unsupported_options, **unsupported},
         )
 
+    # -- deployments: the logic lives in prefect.deployments (runner, serve, source) -------
+
+    def to_deployment(self, name: str, **options: Any) -> RunnerDeployment:
+        """A deployment of this flow (schedules, parameters, pool...), not yet registered.
+
+        Options as in Prefect 3: `interval`, `cron`, `rrule`, `schedule(s)`, `parameters`,
+        `tags`, `description`, `version`, `work_pool_name`, `work_queue_name`,
+        `job_variables`, `concurrency_limit`, `enforce_parameter_schema`, `paused`."""
+        from prefect.deployments.runner import RunnerDeployment
+
+        return RunnerDeployment.from_flow(self, name, **options)
+
+    def deploy(
+        self,
+        name: str,
+        work_pool_name: str | None = None,
+        image: str | None = None,
+        **options: Any,
+    ) -> Any:
+        """Register a deployment of this flow for the workers of `work_pool_name`; its id
+        (a coroutine of it from async code). `image` is stored as a job variable."""
+        from prefect.deployments.runner import deploy
+
+        deployment = self.to_deployment(name, work_pool_name=work_pool_name, **options)
+        return _first(deploy(deployment, work_pool_name=work_pool_name, image=image))
+
+    def serve(self, name: str | None = None, *, limit: int | None = None, **options: Any) -> None:
+        """Register a deployment of this flow and run its runs here until SIGINT/SIGTERM."""
+        from prefect.deployments.serve import serve
+
+        pause_on_shutdown = options.pop("pause_on_shutdown", True)
+        if options.get("global_limit") is not None:  # Prefect 3's name for it in `serve`
+            options["concurrency_limit"] = options.pop("global_limit")
+        deployment = self.to_deployment(name or self.name, **options)
+        serve(deployment, limit=limit, pause_on_shutdown=pause_on_shutdown)
+
+    @classmethod
+    def from_source(cls, source: Any, entrypoint: str) -> Flow[..., Any]:
+        """The flow `entrypoint` names in a local folder or a git repository."""
+        from prefect.deployments.source import load_flow_from_source
+
+        return load_flow_from_source(source, entrypoint)
+
     @overload
     def __call__(self, *args: P.args, **kwargs: P.kwargs) -> R: ...
 
@@ -228,6 +272,17 @@ class Flow(HookMethods, Generic[P, R]):
 
     def __repr__(self) -> str:
         return f"Flow(name={self.name!r})"
+
+
+def _first(ids: Any) -> Any:
+    """The one id `deploy` returns a list of (awaited first when it is a coroutine)."""
+    if inspect.isawaitable(ids):
+
+        async def first() -> Any:
+            return (await ids)[0]
+
+        return first()
+    return ids[0]
 
 
 def _task_runner(value: Any) -> Any:

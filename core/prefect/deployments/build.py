@@ -18,7 +18,10 @@ import json
 from collections.abc import Mapping, Sequence
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from prefect.flows import Flow
 
 __all__ = [
     "COLLISION_STRATEGIES",
@@ -130,14 +133,19 @@ def build_spec(
     concurrency_limit: int | None = None,
     collision_strategy: str | None = None,
     enforce_parameter_schema: bool = False,
+    flow: Flow[..., Any] | None = None,
 ) -> dict[str, Any]:
-    """The deployment of the flow `entrypoint` names, as a dict of API fields."""
+    """The deployment of the flow `entrypoint` names, as a dict of API fields.
+
+    `flow`, when given, is that flow already loaded (`flow.to_deployment`): not imported
+    a second time."""
     from prefect.deployments.entrypoints import EntrypointError, load_flow_from_entrypoint
     from prefect.utilities.callables import parameter_schema
 
     file, func = check_entrypoint(entrypoint)
     try:
-        flow = load_flow_from_entrypoint(entrypoint)
+        if flow is None:
+            flow = load_flow_from_entrypoint(entrypoint)
     except EntrypointError as exc:
         raise DeploymentSpecError(str(exc)) from None
     if not name.strip():

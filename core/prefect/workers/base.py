@@ -30,7 +30,7 @@ import socket
 import time
 import uuid
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from prefect._time import now
@@ -329,14 +329,18 @@ class BaseWorker:
             heartbeat_interval_seconds=self.settings.heartbeat_seconds,
         )
 
+    async def beat(self) -> None:
+        """One heartbeat, and the pool read again (a hook: `serve` has no pool)."""
+        await self.heartbeat()
+        self.work_pool = await self.client.read_work_pool(self.work_pool_name)
+
     async def _heartbeat_loop(self) -> None:
         delay = _RETRY_FIRST
         while not self._stopping.is_set():
             if await self._sleep_or_stop(self.settings.heartbeat_seconds):
                 return
             try:
-                await self.heartbeat()
-                self.work_pool = await self.client.read_work_pool(self.work_pool_name)
+                await self.beat()
                 delay = _RETRY_FIRST
             except Exception as exc:
                 logger.warning("Worker heartbeat failed: %s", exc)
@@ -392,6 +396,19 @@ class BaseWorker:
     async def _poll_and_submit(self, wait_seconds: float) -> None:
         self.last_poll = time.monotonic()
         before = now() + timedelta(seconds=self.settings.prefetch_seconds)
+        flow_runs = await self.scheduled_runs(before, wait_seconds)
+        self.last_poll = time.monotonic()
+        for flow_run in flow_runs:
+            if self._stopping.is_set():
+                break
+            if flow_run.id in self.runs:
+                continue  # already being submitted by this worker
+            if self.free_slots() == 0:
+                break
+            self.submit(flow_run)
+
+    async def scheduled_runs(self, before: datetime, wait_seconds: float) -> list[FlowRun]:
+        """The pool's runs due by `before` (a hook: `serve` asks for its deployments')."""
         responses = await self.client.get_scheduled_flow_runs_for_work_pool(
             self.work_pool_name,
             work_queue_names=self.work_queues or None,
@@ -399,15 +416,12 @@ class BaseWorker:
             limit=self.free_slots(),
             wait_seconds=wait_seconds,
         )
-        self.last_poll = time.monotonic()
-        for response in responses:
-            if self._stopping.is_set():
-                break
-            if response.flow_run.id in self.runs:
-                continue  # already being submitted by this worker
-            if self.free_slots() == 0:
-                break
-            self.submit(response.flow_run)
+        return [response.flow_run for response in responses]
+
+    def watched_resources(self) -> list[str]:
+        """Resource ids whose Cancelling events concern this worker (a hook, as above)."""
+        assert self.work_pool is not None
+        return [f"prefect.work-pool.{self.work_pool.id}"]
 
     def submit(self, flow_run: FlowRun) -> None:
         handle = RunHandle(flow_run)

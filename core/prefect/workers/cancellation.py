@@ -53,11 +53,9 @@ class CancellationWatcher:
     def _filter(self) -> EventFilter:
         from prefect.schemas.events import EventFilter, EventNameFilter, EventRelatedFilter
 
-        pool = self.worker.work_pool
-        assert pool is not None
         return EventFilter(
             event=EventNameFilter(name=[CANCELLING_EVENT]),
-            related=EventRelatedFilter(id=[f"prefect.work-pool.{pool.id}"]),
+            related=EventRelatedFilter(id=self.worker.watched_resources()),
         )
 
     async def _stream_loop(self, api_url: str) -> None:
