@@ -54,3 +54,25 @@ async def deployment_run(
 
 async def run_worker_once(worker: Any, timeout: float = 30) -> None:
     await asyncio.wait_for(worker.run(run_once=True), timeout)
+
+
+@pytest.fixture
+def worker_log() -> Iterator[list[str]]:
+    """The messages the workers' logger emits during the test, read at the logger itself:
+    once the SDK's logging is configured (by any earlier test) its records no longer
+    reach pytest's caplog through the root logger."""
+    import logging
+
+    messages: list[str] = []
+
+    class Keep(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            messages.append(record.getMessage())
+
+    handler = Keep(level=logging.DEBUG)
+    logger = logging.getLogger("prefect.worker")
+    logger.addHandler(handler)
+    try:
+        yield messages
+    finally:
+        logger.removeHandler(handler)

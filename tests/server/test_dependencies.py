@@ -13,6 +13,8 @@ ALLOWED = (
     "prefect.settings",
     "prefect.exceptions",
     "prefect._time",
+    # the default base job templates of new work pools: standard library only
+    "prefect.workers.templates",
 )
 
 

@@ -230,6 +230,29 @@ class InlineConnection:
         self.raw.isolation_level = value  # type: ignore[assignment]
 
 
+def _use_wal(cursor: sqlite3.Cursor, timeout: float) -> None:
+    """Put the database in WAL mode, once for all its connections.
+
+    Switching needs the database to itself, and SQLite answers "database is locked" at
+    once, without its busy handler, while another connection reads it: several processes
+    opening a new store together (replicas, a flow and a server) met that. The switch is
+    retried for as long as the busy timeout allows; a database already in WAL mode (every
+    open after the first) needs none.
+    """
+    deadline = time.monotonic() + timeout
+    attempt = 0
+    while True:
+        try:
+            if str(cursor.execute("PRAGMA journal_mode").fetchone()[0]).lower() != "wal":
+                cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if not _is_busy(exc) or time.monotonic() >= deadline:
+                raise
+        time.sleep(_BACKOFF[min(attempt, len(_BACKOFF) - 1)])
+        attempt += 1
+
+
 def _open(
     database: str, timeout: float, uri: bool, autocheckpoint: int | None
 ) -> sqlite3.Connection:
@@ -240,7 +263,7 @@ def _open(
         cursor = raw.cursor()
         # the busy timeout first: switching to WAL takes a lock another process may hold
         cursor.execute(f"PRAGMA busy_timeout={int(timeout * 1000)}")
-        cursor.execute("PRAGMA journal_mode=WAL")
+        _use_wal(cursor, timeout)
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
         if autocheckpoint is not None:
