@@ -89,7 +89,7 @@ def test_deployment_inspect_json_by_name_and_by_id(work: SeededWork) -> None:
 def test_deployment_inspect_table(work: SeededWork) -> None:
     code, out, _ = invoke("deployment", "inspect", "report/weekly")
     assert code == 0
-    for word in ("report/weekly", "rrule FREQ=WEEKLY;BYDAY=MO", "every 1d (off)", "docker"):
+    for word in ("report/weekly", "rrule FREQ=WEEKLY;BYDAY=MO", "every 1d (UTC) (off)", "docker"):
         assert word in out
     code, out, _ = invoke("deployment", "inspect", "etl/nightly")
     assert '"LOG_LEVEL": "DEBUG"' in out and '"limit": 100' in out

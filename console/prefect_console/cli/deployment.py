@@ -150,7 +150,9 @@ def _print_detail(detail: DeploymentDetail) -> None:
     fields = Table.grid(padding=(0, 2))
     fields.add_column(style="bold", no_wrap=True)
     fields.add_column()
-    schedules = "\n".join(present_work.deployment_schedule_text(s) for s in deployment.schedules)
+    schedules = "\n".join(
+        present_work.deployment_schedule_text(s, always_zone=True) for s in deployment.schedules
+    )
     rows: list[tuple[str, str | Text]] = [
         ("Name", present.sanitize_cell(detail.full_name)),
         ("ID", str(deployment.id)),

@@ -45,7 +45,7 @@ def ls(name: NameArg, output: Output = None) -> None:
     for schedule in schedules:
         table.add_row(
             str(schedule.id),
-            present_work.deployment_schedule_text(schedule),
+            present_work.deployment_schedule_text(schedule, always_zone=True),
             "yes" if schedule.active else "no",
         )
     console().print(table)

@@ -51,8 +51,12 @@ def format_interval(interval: timedelta) -> str:
     return "".join(parts)
 
 
-def schedule_text(schedule: SCHEDULE_TYPES) -> str:
-    """One schedule in a few words: `every 1h`, `cron 0 * * * *`, `rrule FREQ=DAILY`."""
+def schedule_text(schedule: SCHEDULE_TYPES, *, always_zone: bool = False) -> str:
+    """One schedule in a few words: `every 1h`, `cron 0 * * * *`, `rrule FREQ=DAILY`.
+
+    A timezone other than UTC is always named; `always_zone` names UTC too (detail views,
+    where the operator must see which clock the schedule reads: the default is UTC).
+    """
     from prefect.schemas.schedules import CronSchedule, IntervalSchedule, RRuleSchedule
 
     if isinstance(schedule, IntervalSchedule):
@@ -66,14 +70,14 @@ def schedule_text(schedule: SCHEDULE_TYPES) -> str:
         text = f"rrule {(rule[6:] if rule else ' '.join(lines)).strip()}"
     else:
         return "none"
-    zone = getattr(schedule, "timezone", None)
-    if zone and zone != "UTC":
+    zone = getattr(schedule, "timezone", None) or "UTC"
+    if always_zone or zone != "UTC":
         text += f" ({zone})"
     return one_line(text)
 
 
-def deployment_schedule_text(schedule: DeploymentSchedule) -> str:
-    text = schedule_text(schedule.schedule)
+def deployment_schedule_text(schedule: DeploymentSchedule, *, always_zone: bool = False) -> str:
+    text = schedule_text(schedule.schedule, always_zone=always_zone)
     return text if schedule.active else f"{text} (off)"
 
 

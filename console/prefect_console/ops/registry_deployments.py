@@ -5,6 +5,8 @@ from __future__ import annotations
 from prefect_console.ops.registry_types import TuiAction, Verb
 
 DEPLOYMENTS = "prefect_console.tui.screens.deployments:DeploymentsScreen"
+DEPLOYMENT = "prefect_console.tui.screens.deployments:DeploymentScreen"
+SCHEDULES = "prefect_console.tui.screens.deployment_actions:SchedulesScreen"
 POOLS = "prefect_console.tui.screens.work_pools:WorkPoolsScreen"
 POOL = "prefect_console.tui.screens.work_pools:WorkPoolScreen"
 
@@ -21,8 +23,7 @@ VERBS: tuple[Verb, ...] = (
         "prefect_console.ops.deployments:inspect_deployment",
         TuiAction(DEPLOYMENTS, "open_deployment", "enter"),
     ),
-    # deployment verbs of issue 6; their TUI actions come with the deployments screen's
-    # actions, until then each says why it is CLI-only
+    # deployment verbs of issue 6: the deployments screens' actions, or why CLI-only
     Verb(
         "deploy",
         "Create or update a deployment from an entrypoint or prefect.yaml",
@@ -47,76 +48,77 @@ VERBS: tuple[Verb, ...] = (
         "deployment run",
         "Create a run of a deployment",
         "prefect_console.ops.deployment_actions:run_deployment",
-        cli_only="not yet on the deployments screen (needs the parameter form)",
+        TuiAction(DEPLOYMENTS, "run_deployment", "x"),
         mutates=True,
     ),
     Verb(
         "deployment delete",
         "Delete a deployment",
         "prefect_console.ops.deployment_actions:delete_deployment",
-        cli_only="not yet on the deployments screen",
+        TuiAction(DEPLOYMENTS, "delete_deployment", "d"),
         mutates=True,
     ),
     Verb(
         "deployment pause",
         "Pause a deployment's scheduling",
         "prefect_console.ops.deployment_actions:pause_deployment",
-        cli_only="not yet on the deployments screen",
+        TuiAction(DEPLOYMENTS, "toggle_pause", "p"),
         mutates=True,
     ),
     Verb(
         "deployment resume",
         "Resume a paused deployment",
         "prefect_console.ops.deployment_actions:resume_deployment",
-        cli_only="not yet on the deployments screen",
+        TuiAction(DEPLOYMENTS, "toggle_pause", "p"),
         mutates=True,
     ),
     Verb(
         "deployment backfill",
         "Create the runs a deployment's schedules would have made in a past window",
         "prefect_console.ops.deployment_actions:backfill",
-        cli_only="not yet on the deployments screen",
+        # a dry run lists the dates before a yes creates them
+        TuiAction(DEPLOYMENTS, "backfill", "b"),
         mutates=True,
     ),
     Verb(
         "deployment schedule ls",
         "List a deployment's schedules",
         "prefect_console.ops.deployment_actions:list_schedules",
-        cli_only="the deployment's screen shows its schedules",
+        TuiAction(DEPLOYMENT, "show_schedules", "S"),
     ),
     Verb(
         "deployment schedule create",
         "Add a schedule to a deployment",
         "prefect_console.ops.deployment_actions:create_schedule",
-        cli_only="not yet on the deployments screen",
+        TuiAction(SCHEDULES, "create_schedule", "n"),
         mutates=True,
     ),
     Verb(
         "deployment schedule delete",
         "Delete a deployment's schedule",
         "prefect_console.ops.deployment_actions:delete_schedule",
-        cli_only="not yet on the deployments screen",
+        TuiAction(SCHEDULES, "delete_schedule", "d"),
         mutates=True,
     ),
     Verb(
         "deployment schedule pause",
         "Switch a schedule off",
         "prefect_console.ops.deployment_actions:set_schedule_active",
-        cli_only="not yet on the deployments screen",
+        TuiAction(SCHEDULES, "toggle_schedule", "p"),
         mutates=True,
     ),
     Verb(
         "deployment schedule resume",
         "Switch a schedule on",
         "prefect_console.ops.deployment_actions:set_schedule_active",
-        cli_only="not yet on the deployments screen",
+        TuiAction(SCHEDULES, "toggle_schedule", "p"),
         mutates=True,
     ),
     Verb(
         "deployment schedule clear",
         "Delete every schedule of a deployment",
         "prefect_console.ops.deployment_actions:clear_schedules",
-        cli_only="not yet on the deployments screen",
+        cli_only="the schedules list deletes them one by one (`d`), each after a question",
         mutates=True,
     ),
     Verb(

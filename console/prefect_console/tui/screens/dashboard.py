@@ -1,5 +1,5 @@
 """`:dash`: runs by state over the last hours, work-pool health, the latest failures, late
-runs and the next scheduled ones.
+runs (each, and counted per deployment) and the next scheduled ones.
 
 Counts come from the API's count endpoint (one query per state group and hour, so a
 store with a million runs answers as quickly as an empty one); the lists are small sorted
@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from textual.app import ComposeResult
 
     from prefect_console.ops.deployments import UpcomingRun
+    from prefect_console.ops.late_runs import LateDeployment
     from prefect_console.ops.work_pools import WorkPoolDetail
 
 HOURS = 12
@@ -50,6 +51,12 @@ POOL_COLUMNS = (
     ("type", "Type", None),
     ("limit", "Limit", 5),
     ("queues", "Queues", None),
+)
+# the count first: at 80 columns the panel is narrow and cuts from the right
+LATE_COLUMNS = (
+    ("late", "Late", 4),
+    ("deployment", "Deployment", None),
+    ("oldest", "Oldest", 9),
 )
 UPCOMING_COLUMNS = (
     ("when", "Scheduled", 11),
@@ -75,6 +82,7 @@ class Overview:
     late: list[FlowRun]
     pools: list[WorkPoolDetail] = field(default_factory=list)
     upcoming: list[UpcomingRun] = field(default_factory=list)
+    late_by_deployment: list[LateDeployment] = field(default_factory=list)
 
 
 async def read_overview(client: PrefectClient, now: datetime) -> Overview:
@@ -83,6 +91,7 @@ async def read_overview(client: PrefectClient, now: datetime) -> Overview:
     from prefect.schemas.sorting import FlowRunSort
 
     from prefect_console.ops.deployments import upcoming_runs
+    from prefect_console.ops.late_runs import late_by_deployment
     from prefect_console.ops.work_pools import summarize_work_pools
 
     def types(names: tuple[str, ...]) -> StateFilter:
@@ -112,11 +121,19 @@ async def read_overview(client: PrefectClient, now: datetime) -> Overview:
         sort=FlowRunSort.EXPECTED_START_TIME_ASC,
         limit=LIST_LIMIT,
     )
-    pools, upcoming = await asyncio.gather(
+    pools, upcoming, late_groups = await asyncio.gather(
         summarize_work_pools(client, limit=POOL_LIMIT, waiting_at=now),
         upcoming_runs(client, now, limit=LIST_LIMIT),
+        late_by_deployment(client, now, limit=LIST_LIMIT),
     )
-    return Overview(counts=counts, failures=failures, late=late, pools=pools, upcoming=upcoming)
+    return Overview(
+        counts=counts,
+        failures=failures,
+        late=late,
+        pools=pools,
+        upcoming=upcoming,
+        late_by_deployment=late_groups,
+    )
 
 
 def spark(values: list[int]) -> str:
@@ -154,6 +171,7 @@ class DashboardScreen(ConsoleScreen):
                     title,
                     (("state", "State", 9), ("name", "Name", None), ("start", "Start", 11)),
                 )
+            yield _table("dash-late-deployments", "Late by deployment", LATE_COLUMNS)
         yield _table("dash-upcoming", "Upcoming runs", UPCOMING_COLUMNS)
         yield from self.compose_status()
 
@@ -184,6 +202,10 @@ class DashboardScreen(ConsoleScreen):
                 return
             if focused.id == "dash-pools":
                 self.app.push_screen(WorkPoolScreen(key))
+            elif focused.id == "dash-late-deployments":
+                from prefect_console.tui.screens.deployments import DeploymentScreen
+
+                self.app.push_screen(DeploymentScreen(uuid.UUID(key)))
             else:
                 self.app.push_screen(FlowRunScreen(uuid.UUID(key)))
 
@@ -241,6 +263,13 @@ class DashboardScreen(ConsoleScreen):
             if overview.pools
             else "Work pools (none)"
         )
+        late_table = self.query_one("#dash-late-deployments", DataTable)
+        fill_table(
+            late_table,
+            {str(item.deployment_id): _late_row(item, now) for item in overview.late_by_deployment},
+        )
+        total = sum(item.late for item in overview.late_by_deployment)
+        late_table.border_title = f"Late by deployment ({total})" if total else "Late by deployment"
         fill_table(
             self.query_one("#dash-upcoming", DataTable),
             {str(item.flow_run.id): _upcoming_row(item, now) for item in overview.upcoming},
@@ -293,4 +322,12 @@ def _upcoming_row(item: UpcomingRun, now: datetime) -> tuple[Text, ...]:
             )
             or "-"
         ),
+    )
+
+
+def _late_row(item: LateDeployment, now: datetime) -> tuple[Text, ...]:
+    return (
+        Text(str(item.late), justify="right", style="red"),
+        plain(item.name),
+        Text(present_work.next_run_text(item.oldest, now).removesuffix(" late"), style="red"),
     )

@@ -3,13 +3,15 @@
 The list is a window of `WINDOW` deployments (by flow and name), each with its next
 Scheduled run found in one request (`ops.deployments.next_runs`). The detail screen shows a
 deployment's schedules, parameters and job variables, and its latest runs; Enter on a run
-opens the run screen.
+opens the run screen. The actions (run with a parameter form, pause/resume, schedules,
+backfill, delete, cancel a run) are in `deployment_actions`.
 """
 
 from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -23,8 +25,19 @@ from textual.widgets import DataTable, Static
 from prefect_console.ops import present, present_work
 from prefect_console.ops.deployments import RECENT_RUNS
 from prefect_console.ops.text import one_line
-from prefect_console.tui.screens.base import ConsoleScreen, describe_action_or_refresh
-from prefect_console.tui.screens.resource_table import Fetched, ResourceTableScreen
+from prefect_console.tui.screens.base import (
+    READ_ONLY_REASON,
+    describe_action_error,
+    describe_action_or_refresh,
+)
+from prefect_console.tui.screens.deployment_actions import (
+    DeploymentListActions,
+    SchedulesScreen,
+    open_run_form,
+    toggle_pause,
+)
+from prefect_console.tui.screens.resource_table import Fetched
+from prefect_console.tui.screens.run_actions import RunActions
 from prefect_console.tui.screens.table import Row
 from prefect_console.tui.widgets import ConsoleTable, fill_table, plain, state_text
 
@@ -53,7 +66,7 @@ def active_cell(paused: bool) -> Text:
     return Text(present_work.paused_word(paused), style=present_work.paused_colour(paused))
 
 
-class DeploymentsScreen(ResourceTableScreen):
+class DeploymentsScreen(DeploymentListActions):
     CSS_PATH = "deployments.tcss"
     TABLE_ID = "deployments"
     crumb = "deployments"
@@ -69,7 +82,11 @@ class DeploymentsScreen(ResourceTableScreen):
     )
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "open_deployment", "Open", id="deployments.open"),
-        Binding("r", "refresh", "Refresh", id="deployments.refresh"),
+        Binding("x", "run_deployment", "Run", id="deployments.run"),
+        Binding("p", "toggle_pause", "Pause/resume", id="deployments.pause"),
+        Binding("b", "backfill", "Backfill", id="deployments.backfill"),
+        Binding("d", "delete_deployment", "Delete", id="deployments.delete"),
+        Binding("r", "refresh", "Refresh", show=False, id="deployments.refresh"),
         Binding("y", "copy_id", "Copy id", show=False, id="deployments.copy_id"),
         # filter, sort, j/k/g/G and Esc come from TableScreen
     ]
@@ -145,14 +162,22 @@ class DeploymentsScreen(ResourceTableScreen):
         return rows, search
 
 
-class DeploymentScreen(ConsoleScreen):
+# actions of a deployment's screen that change the server (dimmed in read-only mode)
+DETAIL_MUTATING = {"run_deployment", "toggle_pause", "cancel_runs"}
+
+
+class DeploymentScreen(RunActions):
     """One deployment: its schedules, parameters, job variables and latest runs."""
 
     CSS_PATH = "deployments.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", "Back", id="deployment.back"),
         Binding("enter", "open_run", "Open run", id="deployment.open_run"),
-        Binding("r", "refresh", "Refresh", id="deployment.refresh"),
+        Binding("x", "run_deployment", "Run", id="deployment.run"),
+        Binding("p", "toggle_pause", "Pause/resume", id="deployment.pause"),
+        Binding("S", "show_schedules", "Schedules", id="deployment.schedules"),
+        Binding("c", "cancel_runs", "Cancel run", id="deployment.cancel_run"),
+        Binding("r", "refresh", "Refresh", show=False, id="deployment.refresh"),
         Binding("y", "copy_id", "Copy id", show=False, id="deployment.copy_id"),
     ]
 
@@ -199,6 +224,64 @@ class DeploymentScreen(ConsoleScreen):
     def action_copy_id(self) -> None:
         self.app.copy_to_clipboard(str(self.deployment_id))
         self.notify(f"Copied {self.deployment_id}")
+
+    # -- actions --------------------------------------------------------------------------
+
+    def target_flow_runs(self) -> list[FlowRun]:
+        table = self.query_one("#deployment-runs", DataTable)
+        if self.detail is None or table.row_count == 0:
+            return []
+        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        return [run for run in self.detail.recent_runs if str(run.id) == key]
+
+    def runs_changed(self, deleted: set[uuid.UUID]) -> None:
+        self.action_refresh()
+
+    def disabled_reason(self, action: str) -> str | None:
+        if self.console.read_only and action in DETAIL_MUTATING:
+            return READ_ONLY_REASON
+        if action in {"run_deployment", "toggle_pause"} and self.detail is None:
+            return "the deployment is still loading"
+        return super().disabled_reason(action)
+
+    def act_on_deployment(
+        self,
+        command: str,
+        operation: Callable[[PrefectClient], Awaitable[Any]],
+        done: str | Callable[[Any], str],
+    ) -> None:
+        """Run `operation` in a worker; a notice says how it went, then the screen reloads."""
+        self.console.last_command = command
+        self._act_on_deployment(operation, done)
+
+    @work(group="deployment-actions", exit_on_error=False)
+    async def _act_on_deployment(
+        self,
+        operation: Callable[[PrefectClient], Awaitable[Any]],
+        done: str | Callable[[Any], str],
+    ) -> None:
+        try:
+            client = await self.console.client()
+            result = await operation(client)
+        except Exception as exc:
+            self.notify(describe_action_error(exc), severity="error", timeout=8, markup=False)
+        else:
+            self.notify(done if isinstance(done, str) else done(result), markup=False)
+        self.action_refresh()
+
+    def action_run_deployment(self) -> None:
+        if self.detail is not None:
+            deployment = self.detail.deployment
+            open_run_form(self, deployment, self.detail.full_name, self.act_on_deployment)
+
+    def action_toggle_pause(self) -> None:
+        if self.detail is not None:
+            toggle_pause(self.detail.deployment, self.detail.full_name, self.act_on_deployment)
+
+    def action_show_schedules(self) -> None:
+        name = self.detail.full_name if self.detail is not None else self.name_label
+        self.console.last_command = f"prefect deployment schedule ls {name!r}"
+        self.app.push_screen(SchedulesScreen(self.deployment_id, name), lambda _: self.reload())
 
     def action_open_run(self) -> None:
         from prefect_console.tui.screens.flow_run import FlowRunScreen
@@ -271,7 +354,10 @@ def deployment_fields(detail: DeploymentDetail, now: datetime) -> Table:
     grid.add_column(overflow="fold")
     state = status_cell(deployment.status) + Text(" · ") + active_cell(deployment.paused)
     schedules = Text(
-        "\n".join(one_line(present_work.deployment_schedule_text(s)) for s in deployment.schedules)
+        "\n".join(
+            one_line(present_work.deployment_schedule_text(s, always_zone=True))
+            for s in deployment.schedules
+        )
         or "-"
     )
     next_runs = ", ".join(present.short_time(r.expected_start_time, now) for r in detail.next_runs)
