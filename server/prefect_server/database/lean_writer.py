@@ -46,22 +46,37 @@ def new_object(cls: type[T], values: Mapping[str, Any]) -> T:
 def row_values(obj: Any) -> dict[str, Any]:
     """Every column of `obj`'s row, those it lacks set to their defaults on it too (as a
     flush would), so that the object matches the row it is inserted as."""
+    state = obj.__dict__
     values: dict[str, Any] = {}
-    for attr in sa.inspect(type(obj)).column_attrs:
-        column = attr.columns[0]
-        if attr.key in obj.__dict__:
-            value = obj.__dict__[attr.key]
+    for attr_key, column_key, default in _columns_of(type(obj)):
+        if attr_key in state:
+            value = state[attr_key]
         else:
-            default = column.default
             if default is None:
                 value = None
             elif default.is_callable:
-                value = default.arg(None)  # type: ignore[attr-defined]
+                value = default.arg(None)
             else:
-                value = default.arg  # type: ignore[attr-defined]
-            setattr(obj, attr.key, value)
-        values[column.key] = value
+                value = default.arg
+            # as loaded: the object is new, and the row will hold this value
+            state[attr_key] = value
+        values[column_key] = value
     return values
+
+
+_COLUMNS: dict[type, tuple[tuple[str, str, Any], ...]] = {}
+
+
+def _columns_of(cls: type) -> tuple[tuple[str, str, Any], ...]:
+    """(attribute, column, default) of each column of a mapped class, found once."""
+    found = _COLUMNS.get(cls)
+    if found is None:
+        mapper: Any = sa.inspect(cls)
+        found = _COLUMNS[cls] = tuple(
+            (attr.key, attr.columns[0].key, attr.columns[0].default)
+            for attr in mapper.column_attrs
+        )
+    return found
 
 
 class TableInsert:
