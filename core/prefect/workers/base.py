@@ -29,11 +29,11 @@ import logging
 import socket
 import time
 import uuid
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from prefect._time import now
+from prefect.workers.runs import RunHandle, WorkerSettings
 
 if TYPE_CHECKING:
     from prefect.client.orchestration import PrefectClient
@@ -48,58 +48,6 @@ logger = logging.getLogger("prefect.worker")
 _POLL_MARGIN_SECONDS = 5.0
 # after a failed poll or heartbeat, wait this long (doubling) before the next try
 _RETRY_FIRST, _RETRY_MAX = 0.5, 10.0
-
-
-@dataclass
-class WorkerSettings:
-    """The worker's timings, from PREFECT_WORKER_* unless given."""
-
-    heartbeat_seconds: float
-    query_seconds: float
-    prefetch_seconds: float
-    cancel_grace_seconds: float
-
-    @classmethod
-    def current(cls, **given: float | None) -> WorkerSettings:
-        from prefect.settings import get_current_settings
-
-        settings = get_current_settings()
-        values: dict[str, float] = {}
-        for name in ("heartbeat_seconds", "query_seconds", "prefetch_seconds"):
-            chosen = given.get(name)
-            values[name] = float(
-                chosen
-                if chosen is not None
-                else settings.value_of(f"PREFECT_WORKER_{name.upper()}")
-            )
-        grace = given.get("cancel_grace_seconds")
-        values["cancel_grace_seconds"] = float(
-            grace if grace is not None else settings.value_of("PREFECT_WORKER_CANCEL_GRACE_SECONDS")
-        )
-        return cls(**values)
-
-
-@dataclass
-class RunHandle:
-    """One run this worker took: its infrastructure and where its cancellation stands."""
-
-    flow_run: FlowRun
-    pid: int | None = None
-    infrastructure: Any = None
-    cancel_requested: bool = False
-    killed: bool = False
-    # the worker is stopping and ends this run
-    abandoned: bool = False
-    started_at: float = field(default_factory=time.monotonic)
-
-    @property
-    def id(self) -> uuid.UUID:
-        return self.flow_run.id
-
-    @property
-    def started(self) -> bool:
-        """Its infrastructure exists (a container or a job has no pid, only `infrastructure`)."""
-        return self.pid is not None or self.infrastructure is not None
 
 
 class BaseWorker:

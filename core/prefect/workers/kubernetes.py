@@ -47,7 +47,8 @@ from prefect.workers._remote import (
     slug,
     warn_without_api_url,
 )
-from prefect.workers.base import BaseWorker, RunHandle, logger
+from prefect.workers.base import BaseWorker, logger
+from prefect.workers.runs import RunHandle
 
 if TYPE_CHECKING:
     from prefect.schemas.objects import FlowRun

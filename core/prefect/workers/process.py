@@ -35,7 +35,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from prefect.workers.base import BaseWorker, RunHandle, logger
+from prefect.workers.base import BaseWorker, logger
+from prefect.workers.runs import RunHandle
 
 if TYPE_CHECKING:
     from prefect.schemas.objects import FlowRun

@@ -73,8 +73,7 @@ def _columns_of(cls: type) -> tuple[tuple[str, str, Any], ...]:
     if found is None:
         mapper: Any = sa.inspect(cls)
         found = _COLUMNS[cls] = tuple(
-            (attr.key, attr.columns[0].key, attr.columns[0].default)
-            for attr in mapper.column_attrs
+            (attr.key, attr.columns[0].key, attr.columns[0].default) for attr in mapper.column_attrs
         )
     return found
 

@@ -7,9 +7,10 @@ and reloads its data when the app reconnects to another API (`reload`).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import TYPE_CHECKING, ClassVar, cast
+from collections.abc import Awaitable, Callable, Sequence
+from typing import TYPE_CHECKING, Any, ClassVar, cast
 
+from textual import work
 from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import Footer
@@ -20,6 +21,7 @@ from prefect_console.tui.widgets import ContextBar, StatusLine
 if TYPE_CHECKING:
     from datetime import datetime
 
+    from prefect.client.orchestration import PrefectClient
     from textual import events
     from textual.app import ComposeResult
 
@@ -30,6 +32,39 @@ READ_ONLY_REASON = "read-only mode: `prefect ui --read-only` changes nothing"
 
 class ConsoleScreen(Screen[None]):
     crumb: ClassVar[str] = ""
+
+    def perform(
+        self,
+        command: str,
+        operation: Callable[[PrefectClient], Awaitable[Any]],
+        done: str | Callable[[Any], str],
+    ) -> None:
+        """Run `operation` (of the operations layer) in a worker: a notice says how it went,
+        never a crash, then the screen reloads (`action_refresh`).
+
+        `command` is the CLI command doing the same (`Y` on the runs screens copies the
+        last one).
+        """
+        self.console.last_command = command
+        self._perform(operation, done)
+
+    @work(group="operations", exit_on_error=False)
+    async def _perform(
+        self,
+        operation: Callable[[PrefectClient], Awaitable[Any]],
+        done: str | Callable[[Any], str],
+    ) -> None:
+        try:
+            client = await self.console.client()
+            result = await operation(client)
+        except Exception as exc:
+            self.notify(describe_action_error(exc), severity="error", timeout=8, markup=False)
+        else:
+            self.notify(done if isinstance(done, str) else done(result), markup=False)
+        self.action_refresh()
+
+    def action_refresh(self) -> None:
+        """Reload what the screen shows (screens with data to reload say how)."""
 
     @property
     def console(self) -> ConsoleApp:

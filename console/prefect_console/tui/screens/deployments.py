@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -27,7 +26,6 @@ from prefect_console.ops.deployments import RECENT_RUNS
 from prefect_console.ops.text import one_line
 from prefect_console.tui.screens.base import (
     READ_ONLY_REASON,
-    describe_action_error,
     describe_action_or_refresh,
 )
 from prefect_console.tui.screens.deployment_actions import (
@@ -244,39 +242,14 @@ class DeploymentScreen(RunActions):
             return "the deployment is still loading"
         return super().disabled_reason(action)
 
-    def act_on_deployment(
-        self,
-        command: str,
-        operation: Callable[[PrefectClient], Awaitable[Any]],
-        done: str | Callable[[Any], str],
-    ) -> None:
-        """Run `operation` in a worker; a notice says how it went, then the screen reloads."""
-        self.console.last_command = command
-        self._act_on_deployment(operation, done)
-
-    @work(group="deployment-actions", exit_on_error=False)
-    async def _act_on_deployment(
-        self,
-        operation: Callable[[PrefectClient], Awaitable[Any]],
-        done: str | Callable[[Any], str],
-    ) -> None:
-        try:
-            client = await self.console.client()
-            result = await operation(client)
-        except Exception as exc:
-            self.notify(describe_action_error(exc), severity="error", timeout=8, markup=False)
-        else:
-            self.notify(done if isinstance(done, str) else done(result), markup=False)
-        self.action_refresh()
-
     def action_run_deployment(self) -> None:
         if self.detail is not None:
             deployment = self.detail.deployment
-            open_run_form(self, deployment, self.detail.full_name, self.act_on_deployment)
+            open_run_form(self, deployment, self.detail.full_name, self.perform)
 
     def action_toggle_pause(self) -> None:
         if self.detail is not None:
-            toggle_pause(self.detail.deployment, self.detail.full_name, self.act_on_deployment)
+            toggle_pause(self.detail.deployment, self.detail.full_name, self.perform)
 
     def action_show_schedules(self) -> None:
         name = self.detail.full_name if self.detail is not None else self.name_label

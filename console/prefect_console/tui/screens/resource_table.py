@@ -10,12 +10,12 @@ failure, never a crash, then a fresh load.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any, ClassVar
+from collections.abc import Callable
+from typing import TYPE_CHECKING, ClassVar
 
 from textual import work
 
-from prefect_console.tui.screens.base import describe_action_error, describe_error
+from prefect_console.tui.screens.base import ConsoleScreen, describe_error
 from prefect_console.tui.screens.table import Row, TableScreen
 
 if TYPE_CHECKING:
@@ -128,31 +128,5 @@ class ResourceTableScreen(TableScreen):
 
         self.app.push_screen(PromptScreen(label, value=value, placeholder=placeholder), answered)
 
-    def act(
-        self,
-        command: str,
-        operation: Callable[[PrefectClient], Awaitable[Any]],
-        done: str | Callable[[Any], str],
-    ) -> None:
-        """Run `operation` in a worker: a notice says how it went, then the rows reload.
-
-        `command` is the CLI command doing the same (`Y` on the runs screens copies the
-        last one).
-        """
-        self.console.last_command = command
-        self._act(operation, done)
-
-    @work(group="resource-actions", exit_on_error=False)
-    async def _act(
-        self,
-        operation: Callable[[PrefectClient], Awaitable[Any]],
-        done: str | Callable[[Any], str],
-    ) -> None:
-        try:
-            client = await self.console.client()
-            result = await operation(client)
-        except Exception as exc:
-            self.notify(describe_action_error(exc), severity="error", timeout=8, markup=False)
-        else:
-            self.notify(done if isinstance(done, str) else done(result), markup=False)
-        self.action_refresh()
+    # an action: `ConsoleScreen.perform` (a worker, a notice, then a fresh load)
+    act = ConsoleScreen.perform

@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import shlex
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, ClassVar, cast
+from typing import TYPE_CHECKING, ClassVar, cast
 
 from rich.table import Table
 from rich.text import Text
@@ -28,14 +28,12 @@ from textual.widgets import DataTable, Static
 from prefect_console.ops import present, present_work
 from prefect_console.tui.screens.base import (
     ConsoleScreen,
-    describe_action_error,
     describe_action_or_refresh,
 )
 from prefect_console.tui.screens.resource_table import ResourceTableScreen
 from prefect_console.tui.widgets import plain
 
 if TYPE_CHECKING:
-    from prefect.client.orchestration import PrefectClient
     from prefect.schemas.work_pools import WorkPool, WorkQueue
     from textual.app import ComposeResult
 
@@ -230,26 +228,8 @@ class QueueActions(ConsoleScreen):
             return "a pool's default queue cannot be deleted"
         return None
 
-    def act(
-        self,
-        command: str,
-        operation: Callable[[PrefectClient], Awaitable[Any]],
-        done: str,
-    ) -> None:
-        """Run `operation` in a worker; a notice says how it went, then the pool reloads."""
-        self.console.last_command = command
-        self._act(operation, done)
-
-    @work(group="queue-actions", exit_on_error=False)
-    async def _act(self, operation: Callable[[PrefectClient], Awaitable[Any]], done: str) -> None:
-        try:
-            client = await self.console.client()
-            await operation(client)
-        except Exception as exc:
-            self.notify(describe_action_error(exc), severity="error", timeout=8, markup=False)
-        else:
-            self.notify(done, markup=False)
-        self.action_refresh()
+    # an action on the pool's queues: `ConsoleScreen.perform`, then the pool reloads
+    act = ConsoleScreen.perform
 
     def _ask(self, label: str, then: Callable[[str], None], *, value: str = "", hint: str) -> None:
         from prefect_console.tui.screens.prompt import PromptScreen
